@@ -103,3 +103,27 @@ func readTruth(path string, hd header) (t sims.Truth, centre [3]float64, ok bool
 	}
 	return t, centre, true, nil
 }
+
+// ReadTruth reads only the Truth group and the provenance of a built-in
+// snapshot (no particles): the truth labels and the config hash recorded in
+// Header/Galforge_ConfigHash.
+func ReadTruth(path string) (sims.Truth, string, error) {
+	f, err := h5.Open(path)
+	if err != nil {
+		return sims.Truth{}, "", fmt.Errorf("sims: %w", err)
+	}
+	hd, err := Reader{}.readHeader(f)
+	hash, _ := f.AttrString("Header/Galforge_ConfigHash")
+	f.Close()
+	if err != nil {
+		return sims.Truth{}, "", fmt.Errorf("sims: %w", err)
+	}
+	t, _, ok, err := readTruth(path, hd)
+	if err != nil {
+		return t, hash, fmt.Errorf("sims: %w", err)
+	}
+	if !ok {
+		return t, hash, fmt.Errorf("sims: %q has no Truth group (not a built-in snapshot)", path)
+	}
+	return t, hash, nil
+}

@@ -1,0 +1,110 @@
+package configs
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeYAML(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "exp.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestLoadDefaultsAndOverrides(t *testing.T) {
+	t.Parallel()
+	p := writeYAML(t, "seed: 7\ncosmology:\n  h0: 68\nsimulate:\n  n_particles: 5000\n")
+	c, err := Load(p, []string{"simulate.n_merger=3", "cosmology.omega_m=0.31", "out=elsewhere"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := Default()
+	if c.Seed != 7 || c.Cosmology.H0 != 68 || c.Cosmology.OmegaM != 0.31 || c.Simulate.NParticles != 5000 ||
+		c.Simulate.NMerger != 3 || c.Out != "elsewhere" || c.Simulate.NCompaction != def.Simulate.NCompaction {
+		t.Errorf("effective config %+v", c)
+	}
+	if c.SimulateHash() == def.SimulateHash() {
+		t.Error("different configs share a hash")
+	}
+	c2, _ := Load(p, []string{"simulate.n_merger=3", "cosmology.omega_m=0.31", "out=other"})
+	if c2.SimulateHash() != c.SimulateHash() {
+		t.Error("the simulate hash depends on the output directory")
+	}
+}
+
+func TestLoadErrors(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		yaml string
+		sets []string
+		want []string
+	}{
+		{"misspelt key", "simulate:\n  n_partcles: 10\n", nil, []string{"exp.yaml", `unknown key "simulate.n_partcles"`, `did you mean "simulate.n_particles"`}},
+		{"unknown section", "simulat:\n  n_particles: 10\n", nil, []string{"exp.yaml", `unknown key "simulat"`}},
+		{"section given a value", "simulate: 3\n", nil, []string{"exp.yaml", `"simulate" is a section`}},
+		{"wrong type", "seed: hello\n", nil, []string{"exp.yaml", "seed"}},
+		{"impossible value", "cosmology:\n  omega_m: 1.5\n", nil, []string{"exp.yaml", "OmegaM = 1.5"}},
+		{"negative particles", "simulate:\n  n_particles: -3\n", nil, []string{"exp.yaml", "n_particles"}},
+		{"bad yaml", "seed: [1,\n", nil, []string{"exp.yaml", "not valid YAML"}},
+		{"unknown --set key", "", []string{"simulate.nparticles=4"}, []string{`unknown key "simulate.nparticles"`, "did you mean"}},
+		{"--set without =", "", []string{"seed"}, []string{"want key=value"}},
+		{"negative workers", "workers: -2\n", nil, []string{"workers = -2"}},
+	}
+	for i, c := range cases {
+		p := writeYAML(t, c.yaml)
+		_, err := Load(p, c.sets)
+		if err == nil {
+			t.Errorf("case %d (%s): no error", i, c.name)
+			continue
+		}
+		for _, w := range c.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("case %d (%s): error %q does not mention %q", i, c.name, err, w)
+			}
+		}
+	}
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestYAMLRoundTrip checks that the printed effective config loads back to
+// the same config.
+func TestYAMLRoundTrip(t *testing.T) {
+	t.Parallel()
+	c, err := Load("", []string{"seed=99"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := c.YAML()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := Load(writeYAML(t, string(b)), nil)
+	if err != nil {
+		t.Fatalf("printed config does not load: %v\n%s", err, b)
+	}
+	if back.SimulateHash() != c.SimulateHash() || back.Seed != 99 {
+		t.Errorf("round trip changed the config:\n%s", b)
+	}
+}
+
+// TestShippedConfigs loads every config in this folder.
+func TestShippedConfigs(t *testing.T) {
+	t.Parallel()
+	files, _ := filepath.Glob("*.yaml")
+	if len(files) == 0 {
+		t.Fatal("no configs shipped")
+	}
+	for _, f := range files {
+		if _, err := Load(f, nil); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}

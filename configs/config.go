@@ -164,8 +164,8 @@ func keysOf(t reflect.Type, prefix string) map[string]bool {
 		}
 		k := prefix + tag
 		if f.Type.Kind() == reflect.Struct {
-			for kk := range keysOf(f.Type, k+".") {
-				out[kk] = true
+			for kk, leaf := range keysOf(f.Type, k+".") {
+				out[kk] = leaf
 			}
 			out[k] = false // a section, not a leaf
 			continue

@@ -37,10 +37,10 @@ var _ sims.Reader = Reader{}
 
 // header is the subset of a snapshot header galforge uses.
 type header struct {
-	a, z, h, om, ol   float64
-	comoving          bool
-	nfiles            int
-	box               float64 // code units, 0 when absent
+	a, z, h, om, ol     float64
+	comoving            bool
+	nfiles              int
+	box                 float64 // code units, 0 when absent
 	unitL, unitM, unitV float64 // cgs
 }
 

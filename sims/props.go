@@ -1,8 +1,9 @@
 package sims
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // HalfMassRadius returns the radius in kpc of the sphere about centre holding
@@ -24,7 +25,7 @@ func HalfMassRadius(pos [][3]float64, mass []float64, centre [3]float64, apertur
 	if len(ps) == 0 || mtot <= 0 {
 		return math.NaN(), 0
 	}
-	sort.Slice(ps, func(i, j int) bool { return ps[i].r < ps[j].r })
+	slices.SortFunc(ps, func(a, b rm) int { return cmp.Compare(a.r, b.r) })
 	half := mtot / 2
 	var cum, prevR, prevCum float64
 	for _, p := range ps {
@@ -76,14 +77,22 @@ func ShrinkingSphereCentre(pos [][3]float64, mass []float64, start [3]float64, r
 	}
 	r := r0
 	for iter := 0; iter < 1000; iter++ {
-		in := idx[:0:0]
+		// Count first, so that the last sphere with at least minN particles
+		// is kept; then filter in place (no allocation per iteration).
+		nin := 0
+		for _, i := range idx {
+			if dist(pos[i], c) <= r {
+				nin++
+			}
+		}
+		if nin < minN {
+			break
+		}
+		in := idx[:0]
 		for _, i := range idx {
 			if dist(pos[i], c) <= r {
 				in = append(in, i)
 			}
-		}
-		if len(in) < minN {
-			break
 		}
 		c = centreOfMass(pos, mass, in)
 		idx = in

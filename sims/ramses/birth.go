@@ -13,21 +13,26 @@ import (
 	"github.com/galforge/galforge/cosmo"
 )
 
-// conformalTable inverts RAMSES's conformal ("super-comoving") time
+// conformalTable relates RAMSES's conformal ("super-comoving") time
 // τ(a) = −∫_a^1 da′ / (a′³ E(a′)), in units of 1/H0 and zero today, with
-// E(a) = √(Ωm a⁻³ + ΩΛ + Ωk a⁻²): the relation RAMSES's friedman routine
-// (amr/init_time.f90, utils/f90/utils.f90) tabulates as tau_frw, whose
-// derivative dadtau = √(a³(Ωm + ΩΛa³ + Ωk a)) = a³E is the one here.
+// E(a) = √(Ωm a⁻³ + ΩΛ + Ωk a⁻²), to the scale factor and cosmic time: the
+// relation RAMSES's friedman routine (amr/init_time.f90,
+// utils/f90/utils.f90) tabulates as tau_frw, whose derivative
+// dadtau = √(a³(Ωm + ΩΛa³ + Ωk a)) = a³E is the one here.
 //
 // τ is tabulated on a uniform grid in x = ln a from a = 10⁻³ (RAMSES's own
 // table starts there) to a = 2, integrating dτ/dx = 1/(a²E) with 5-point
-// Gauss–Legendre on each of the ~4400 intervals (error below 10⁻¹³), and
-// inverted with cubic Hermite interpolation of x(τ) using the exact slope
-// dx/dτ = a²E (relative error in a below 10⁻¹⁰).
+// Gauss–Legendre on each of the 4402 intervals (error below 10⁻¹³).
+// scaleFactor inverts it by cubic Hermite interpolation of x(τ) with the
+// exact slope dx/dτ = a²E; cosmicTime interpolates the cosmic time t(τ) the
+// same way with the exact slope dt/dτ = a²/H0 (both good to better than
+// 10⁻¹⁰ relative, checked against quadrature by the tests).
 type conformalTable struct {
 	om, ol, ok float64
 	x0, dx     float64
 	tau, slope []float64 // τ and dx/dτ at the nodes
+	// Cosmic time (Gyr) and dt/dτ at the nodes, when set by withTime.
+	tGyr, tSlope []float64
 }
 
 const (
@@ -99,6 +104,41 @@ func (t *conformalTable) scaleFactor(tau float64) (a float64, ok bool) {
 	h11 := s3 - s2
 	x := h00*x0 + h10*h*t.slope[k-1] + h01*(x0+t.dx) + h11*h*t.slope[k]
 	return math.Exp(x), true
+}
+
+// withTime adds the cosmic time of c at the nodes, so that cosmicTime can
+// interpolate t(τ) (cubic Hermite with the exact slope dt/dτ = a² E/E_c /H0,
+// E the table's and E_c the flat cosmology's H/H0) instead of evaluating
+// exp, pow and asinh per star.
+func (t *conformalTable) withTime(c cosmo.FlatLCDM) *conformalTable {
+	n := len(t.tau)
+	t.tGyr, t.tSlope = make([]float64, n), make([]float64, n)
+	th := c.HubbleTimeGyr()
+	for k := range t.tau {
+		a := math.Exp(t.x0 + float64(k)*t.dx)
+		t.tGyr[k] = c.AgeAtScaleFactor(a)
+		t.tSlope[k] = th * a * a * t.e(a) / c.E(1/a-1)
+	}
+	return t
+}
+
+// cosmicTime returns the cosmic time in Gyr at conformal time τ (withTime
+// must have been called); ok is false outside the table.
+func (t *conformalTable) cosmicTime(tau float64) (tGyr float64, ok bool) {
+	n := len(t.tau)
+	if !(tau >= t.tau[0] && tau <= t.tau[n-1]) {
+		return math.NaN(), false
+	}
+	k := sort.SearchFloat64s(t.tau, tau)
+	if k == 0 {
+		return t.tGyr[0], true
+	}
+	t0, t1 := t.tau[k-1], t.tau[k]
+	h := t1 - t0
+	s := (tau - t0) / h
+	s2, s3 := s*s, s*s*s
+	return (2*s3-3*s2+1)*t.tGyr[k-1] + (s3-2*s2+s)*h*t.tSlope[k-1] +
+		(-2*s3+3*s2)*t.tGyr[k] + (s3-s2)*h*t.tSlope[k], true
 }
 
 // tauAt returns τ(a), integrating from the nearest table node below.
@@ -187,28 +227,30 @@ func namelistProperTime(path string) (proper, found bool, err error) {
 	return proper, found, sc.Err()
 }
 
-// ageTolGyr is how far before its birth a snapshot may seem to be (from
+// ageTolGyr is how long after the snapshot a star may seem born (from
 // rounding and RAMSES's tabulated clock) before it is an error; such stars
 // get age 0.
 const ageTolGyr = 1e-3
 
 // cosmoClock converts birth times of a cosmological run.
 type cosmoClock struct {
-	c       cosmo.FlatLCDM
-	table   *conformalTable
-	tSnap   float64 // Gyr, from aexp
+	c        cosmo.FlatLCDM
+	table    *conformalTable
+	tSnap    float64 // Gyr, from aexp
 	tSnapTau float64 // Gyr, from info time τ (conformal clock)
-	useTau  bool    // ages as differences on the τ clock
-	conv    string
+	useTau   bool    // ages as differences on the τ clock
+	t0, tH   float64 // age of the universe today and 1/H0, Gyr (proper times)
+	conv     string
 }
 
 func newCosmoClock(in *Info, conv string) *cosmoClock {
 	c := cosmo.FlatLCDM{H0: in.H0, OmegaM: in.OmegaM}
-	ck := &cosmoClock{c: c, tSnap: c.AgeAtScaleFactor(in.Aexp), conv: conv}
+	ck := &cosmoClock{c: c, tSnap: c.AgeAtScaleFactor(in.Aexp), conv: conv,
+		t0: c.AgeAtScaleFactor(1), tH: c.HubbleTimeGyr()}
 	if conv == BirthTimeConformal {
-		ck.table = newConformalTable(in.OmegaM, in.OmegaL, 1-in.OmegaM-in.OmegaL)
-		if a, ok := ck.table.scaleFactor(in.Time); ok {
-			ck.tSnapTau = c.AgeAtScaleFactor(a)
+		ck.table = newConformalTable(in.OmegaM, in.OmegaL, 1-in.OmegaM-in.OmegaL).withTime(c)
+		if t, ok := ck.table.cosmicTime(in.Time); ok {
+			ck.tSnapTau = t
 			// The info file's τ and aexp agree to RAMSES's table accuracy
 			// (~10⁻⁴ Gyr); then ages are differences on the τ clock, exact
 			// for the youngest stars. Otherwise ages are from aexp.
@@ -223,15 +265,13 @@ func newCosmoClock(in *Info, conv string) *cosmoClock {
 // convention's range.
 func (ck *cosmoClock) formation(b float64) (tf, age float64, ok bool) {
 	if ck.conv == BirthTimeProper {
-		th := ck.c.HubbleTimeGyr()
-		tf = ck.c.AgeAtScaleFactor(1) + b*th
+		tf = ck.t0 + b*ck.tH
 		return tf, ck.tSnap - tf, tf >= 0
 	}
-	a, ok := ck.table.scaleFactor(b)
+	t, ok := ck.table.cosmicTime(b)
 	if !ok {
 		return math.NaN(), math.NaN(), false
 	}
-	t := ck.c.AgeAtScaleFactor(a)
 	if ck.useTau {
 		age = ck.tSnapTau - t
 		return ck.tSnap - age, age, true

@@ -22,10 +22,11 @@ type cpuStars struct {
 
 // partData holds the decoded per-particle fields of one file.
 type partData struct {
-	pos, vel                   [3][]float64
-	mass, mass0, birth, metal  []float64
-	family, id                 []int64
-	havePos, haveVel, haveMass [3]bool
+	pos, vel                  [3][]float64
+	mass, mass0, birth, metal []float64
+	family, id                []int64
+	havePos, haveVel          [3]bool
+	haveMass                  bool
 }
 
 // readPart reads one part_NNNNN.outCCCCC file (pm/output_part.f90,
@@ -66,8 +67,8 @@ func readPart(path string, lay layout, ncpu, ndim int, descPath string) (*cpuSta
 	if err != nil {
 		return nil, err
 	}
-	if np < 0 || np > math.MaxInt32*8 {
-		return nil, rr.errLast("npart", "npart = %d is not a particle count", np)
+	if np < 0 || np*12 > st.Size() {
+		return nil, rr.errLast("npart", "%d particles cannot fit in the %d-byte file: truncated file or corrupt header", np, st.Size())
 	}
 	n := int(np)
 	if b, err := rr.want("localseed"); err != nil {
@@ -116,7 +117,7 @@ func readPart(path string, lay layout, ncpu, ndim int, descPath string) (*cpuSta
 				return nil, fmt.Errorf("%s: the %s has no %s variable", path, lay.source, name)
 			}
 		}
-		if !d.haveMass[0] {
+		if !d.haveMass {
 			return nil, fmt.Errorf("%s: the %s has no %s variable", path, lay.source, fMass)
 		}
 	} else {
@@ -271,7 +272,7 @@ func (d *partData) store(rr *recordReader, fd field, b []byte, n int) error {
 		d.haveVel[i] = true
 		return floatField(&d.vel[i])
 	case fMass:
-		d.haveMass[0] = true
+		d.haveMass = true
 		return floatField(&d.mass)
 	case fInitMass:
 		return floatField(&d.mass0)

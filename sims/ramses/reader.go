@@ -113,12 +113,9 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 		return nil, err
 	}
 	nstar, npart := 0, 0
-	hasMass0, hasMetal := true, true
 	for _, p := range parts {
 		nstar += len(p.mass)
 		npart += p.npart
-		hasMass0 = hasMass0 && p.mass0 != nil
-		hasMetal = hasMetal && p.metal != nil
 	}
 	if nstar == 0 {
 		return nil, fmt.Errorf("ramses: %s: no star particles among the %d particles of %d part files (%s)", dir, npart, len(parts), lay.source)
@@ -144,8 +141,44 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 		g.TimeGyr = info.Time * info.UnitT / cosmo.GyrS
 		g.ScaleFactor = 1
 	}
+	clamped, err := r.fillStars(g, parts, info, clock, nstar)
+	if err != nil {
+		return nil, fmt.Errorf("ramses: %s: %w (birth times %s: %s)", dir, err, conv, why)
+	}
+	if err := validate(g, dir, parts); err != nil {
+		return nil, err
+	}
 
-	// Convert units and concatenate.
+	// Centre, select and subtract the bulk velocity.
+	boxKpc := 0.0
+	if cosmological {
+		boxKpc = info.BoxLen * info.UnitL / KpcCm
+	}
+	centreDesc, err := r.centre(g, opt, boxKpc)
+	if err != nil {
+		return nil, fmt.Errorf("ramses: %s: %w", dir, err)
+	}
+
+	if clamped > 0 {
+		why += fmt.Sprintf("; %d stars born up to %g Gyr after the snapshot given age 0", clamped, ageTolGyr)
+	}
+	g.Source = fmt.Sprintf("ramses:%s (%d stars of %d particles, %s; birth times %s: %s; centre %s)",
+		dir, g.Stars.Len(), npart, lay.source, conv, why, centreDesc)
+	g.Truth = sims.NewTruth()
+	g.Truth.GalaxyID = 0
+	g.Truth.Family = sims.FamilyReal
+	if n, err := strconv.Atoi(iout); err == nil {
+		g.Truth.Snapshot = n
+	}
+	sims.MeasureTruth(g)
+	return g, nil
+}
+
+// fillStars converts the stars of parts to physical units and their birth
+// times to formation times and ages (clock nil: non-cosmological code time)
+// into g.Stars. It returns the number of stars given age 0 because they
+// seem born (by less than ageTolGyr, more than 1e-9 Gyr) after the snapshot.
+func (r Reader) fillStars(g *sims.Galaxy, parts []*cpuStars, info *Info, clock *cosmoClock, nstar int) (clamped int, err error) {
 	lenKpc := info.UnitL / KpcCm
 	velKms := info.UnitL / info.UnitT / KmCm
 	massMsun := info.UnitMassG() / MsunG
@@ -157,9 +190,8 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 	s.FormationTimeGyr = make([]float64, 0, nstar)
 	s.AgeGyr = make([]float64, 0, nstar)
 	s.Metallicity = make([]float64, 0, nstar)
-	var badBirth, clamped int
-	var firstBad float64
-	var worst float64
+	var badBirth int
+	var firstBad, worst float64
 	for _, p := range parts {
 		for i := range p.mass {
 			x, v := p.pos[i], p.vel[i]
@@ -182,7 +214,7 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 			if clock != nil {
 				var ok bool
 				tf, age, ok = clock.formation(b)
-				if !ok && !math.IsNaN(b) {
+				if !ok && !math.IsNaN(b) { // NaN: reported by Validate as a bad age
 					if badBirth == 0 {
 						firstBad = b
 					}
@@ -194,8 +226,10 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 			}
 			if age < 0 {
 				if age > -ageTolGyr {
+					if age < -1e-9 {
+						clamped++
+					}
 					age, tf = 0, g.TimeGyr
-					clamped++
 				} else {
 					worst = math.Min(worst, age)
 				}
@@ -205,45 +239,20 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 		}
 	}
 	if badBirth > 0 {
-		hint := "birth times before a = 1e-3 (z = 999) or after a = 2"
-		if conv == BirthTimeProper {
-			hint = "birth times before the Big Bang"
+		what := "before a = 1e-3 (z = 999) or after a = 2 as conformal times"
+		if clock.conv == BirthTimeProper {
+			what = "before the Big Bang as proper times"
 		}
-		return nil, fmt.Errorf("ramses: %s: %d of %d stars have %s as %s times (first: %v; convention: %s): set Reader.BirthTime to the other convention?",
-			dir, badBirth, nstar, hint, conv, firstBad, why)
+		return 0, fmt.Errorf("%d of %d stars have birth times %s (first: %v): set Reader.BirthTime to the other convention?", badBirth, nstar, what, firstBad)
 	}
 	if worst < 0 {
-		return nil, fmt.Errorf("ramses: %s: stars born up to %.4g Gyr after the snapshot (t = %.6g Gyr) with %s birth times (%s): wrong Reader.BirthTime?",
-			dir, -worst, g.TimeGyr, conv, why)
+		hint := ": wrong Reader.BirthTime?"
+		if clock == nil {
+			hint = ""
+		}
+		return 0, fmt.Errorf("stars born up to %.4g Gyr after the snapshot (t = %.6g Gyr)%s", -worst, g.TimeGyr, hint)
 	}
-
-	if err := validate(g, dir, parts); err != nil {
-		return nil, err
-	}
-
-	// Centre, select and subtract the bulk velocity.
-	boxKpc := 0.0
-	if cosmological {
-		boxKpc = info.BoxLen * lenKpc
-	}
-	centreDesc, err := r.centre(g, opt, boxKpc)
-	if err != nil {
-		return nil, fmt.Errorf("ramses: %s: %w", dir, err)
-	}
-
-	if clamped > 0 {
-		why += fmt.Sprintf("; %d ages within %g Gyr after the snapshot set to 0", clamped, ageTolGyr)
-	}
-	g.Source = fmt.Sprintf("ramses:%s (%d stars of %d particles, %s; birth times %s: %s; centre %s)",
-		dir, g.Stars.Len(), npart, lay.source, conv, why, centreDesc)
-	g.Truth = sims.NewTruth()
-	g.Truth.GalaxyID = 0
-	g.Truth.Family = sims.FamilyReal
-	if n, err := strconv.Atoi(iout); err == nil {
-		g.Truth.Snapshot = n
-	}
-	sims.MeasureTruth(g)
-	return g, nil
+	return clamped, nil
 }
 
 // check validates the reader's settings and the read options.

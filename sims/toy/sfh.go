@@ -43,6 +43,16 @@ func newTabulatedHistory(f func(t float64) float64, t0, t1 float64, n int) *tabu
 	return h
 }
 
+// modulated returns the history whose rate is this one's times q(t): on the
+// same grid, m'_i = m'_{i−1} + (m_i − m_{i−1}) q(t_{i−½}), with q ≥ 0.
+func (h *tabulatedHistory) modulated(q func(t float64) float64) *tabulatedHistory {
+	out := &tabulatedHistory{t0: h.t0, dt: h.dt, m: make([]float64, len(h.m))}
+	for i := 1; i < len(h.m); i++ {
+		out.m[i] = out.m[i-1] + (h.m[i]-h.m[i-1])*math.Max(q(h.t0+h.dt*(float64(i)-0.5)), 0)
+	}
+	return out
+}
+
 func (h *tabulatedHistory) cum(t float64) float64 {
 	x := (t - h.t0) / h.dt
 	if x <= 0 {
@@ -80,9 +90,14 @@ func (h *tabulatedHistory) inv(m float64) float64 {
 	return h.t0 + h.dt*(float64(i-1)+w)
 }
 
-// rate returns the star-formation rate in M☉/Gyr at t (centred difference).
+// rateWindowGyr is the averaging window of tabulatedHistory.rate.
+const rateWindowGyr = 0.05
+
+// rate returns the star-formation rate in M☉/Gyr at t averaged over the
+// preceding 50 Myr (a backward difference, so it is defined at the end of
+// the table).
 func (h *tabulatedHistory) rate(t float64) float64 {
-	return (h.cum(t+h.dt) - h.cum(t-h.dt)) / (2 * h.dt)
+	return (h.cum(t) - h.cum(t-rateWindowGyr)) / rateWindowGyr
 }
 
 // burstHistory is a starburst of total initial mass M M☉ whose rate rises as

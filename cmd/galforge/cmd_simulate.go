@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/spf13/cobra"
@@ -239,22 +240,38 @@ func summarise(w io.Writer, truths []sims.Truth, base string) {
 		}
 		return string(t.Phase)
 	}))
-	// The compaction trend: median 3D half-mass radius per phase.
-	byPhase := map[sims.Phase][]float64{}
+	// The compaction trend, per galaxy: median Re3D inside the compaction
+	// window over the last Re3D before it.
+	type hist struct{ lastPre, window []float64 }
+	per := map[int64]*hist{}
+	var ids []int64
 	for _, t := range truths {
-		if t.Family == sims.FamilyCompaction {
-			byPhase[t.Phase] = append(byPhase[t.Phase], t.Re3DKpc)
+		if t.Family != sims.FamilyCompaction {
+			continue
+		}
+		h := per[t.GalaxyID]
+		if h == nil {
+			h = &hist{}
+			per[t.GalaxyID] = h
+			ids = append(ids, t.GalaxyID)
+		}
+		switch t.Phase {
+		case sims.PhasePre:
+			h.lastPre = []float64{t.Re3DKpc} // truths are in time order
+		case sims.PhaseCompaction:
+			h.window = append(h.window, t.Re3DKpc)
 		}
 	}
-	if len(byPhase) > 0 {
-		fmt.Fprintf(w, "  median re3d_kpc by phase:")
-		for _, p := range sims.Phases {
-			if v := byPhase[p]; len(v) > 0 {
-				sort.Float64s(v)
-				fmt.Fprintf(w, " %s=%.3g", p, v[len(v)/2])
-			}
+	var ratios []string
+	for _, id := range ids {
+		h := per[id]
+		if len(h.lastPre) == 1 && len(h.window) > 0 {
+			sort.Float64s(h.window)
+			ratios = append(ratios, fmt.Sprintf("%d:%.2f", id, h.window[len(h.window)/2]/h.lastPre[0]))
 		}
-		fmt.Fprintln(w)
+	}
+	if len(ratios) > 0 {
+		fmt.Fprintf(w, "  re3d(compaction, median)/re3d(last pre) per galaxy: %s\n", strings.Join(ratios, " "))
 	}
 	fmt.Fprintf(w, "  merger stages (merger and isolated):%s\n", count(func(t sims.Truth) string {
 		if t.Family == sims.FamilyCompaction {

@@ -16,8 +16,8 @@ import (
 
 	"github.com/galforge/galforge/configs"
 	"github.com/galforge/galforge/internal/atomic"
+	"github.com/galforge/galforge/internal/fits"
 	"github.com/galforge/galforge/internal/progress"
-	"github.com/galforge/galforge/internal/table"
 	"github.com/galforge/galforge/sims"
 	"github.com/galforge/galforge/sims/arepo"
 	"github.com/galforge/galforge/sims/toy"
@@ -141,7 +141,7 @@ feed:
 	if err := tab.WriteCSV(base + ".csv"); err != nil {
 		return err
 	}
-	cards := []table.Card{
+	cards := []fits.Card{
 		{Name: "ORIGIN", Value: "galforge " + galforgeVersion()},
 		{Name: "GFHASH", Value: hash, Comment: "hash of seed, cosmology and simulate config"},
 		{Name: "GFSEED", Value: int64(cfg.Seed), Comment: "global seed"},

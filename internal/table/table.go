@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/galforge/galforge/internal/atomic"
+	"github.com/galforge/galforge/internal/fits"
 )
 
 // Column is one named column; exactly one of Ints, Floats and Strings is set.
@@ -117,9 +118,20 @@ func (t *Table) WriteCSV(path string) error {
 // given header cards and no data, and one binary-table extension named
 // extname (integers as K, floats as D, strings as fixed-width A, blank-padded
 // as the FITS standard says).
-func (t *Table) WriteFITS(path, extname string, cards []Card) error {
+func (t *Table) WriteFITS(path, extname string, cards []fits.Card) error {
+	n, err := t.Rows()
+	if err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
 	var b bytes.Buffer
-	if err := t.EncodeFITS(&b, extname, cards); err != nil {
+	if err := fits.EmptyPrimary(&b, cards); err != nil {
+		return fmt.Errorf("write %q: %w", path, err)
+	}
+	cols := make([]fits.Column, len(t.Cols))
+	for i, c := range t.Cols {
+		cols[i] = fits.Column(c)
+	}
+	if err := fits.EncodeTable(&b, extname, cols, n, nil); err != nil {
 		return fmt.Errorf("write %q: %w", path, err)
 	}
 	return atomic.WriteBytes(path, b.Bytes())

@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"codeberg.org/astrogo/fitsio"
+
+	"github.com/galforge/galforge/internal/fits"
 )
 
 func sample() *Table {
@@ -40,7 +42,7 @@ func TestCSV(t *testing.T) {
 func TestFITSRoundTrip(t *testing.T) {
 	t.Parallel()
 	path := filepath.Join(t.TempDir(), "t.fits")
-	if err := sample().WriteFITS(path, "TRUTH", []Card{{Name: "SEED", Value: 42}}); err != nil {
+	if err := sample().WriteFITS(path, "TRUTH", []fits.Card{{Name: "SEED", Value: 42}}); err != nil {
 		t.Fatal(err)
 	}
 	r, err := os.Open(path)

@@ -1,10 +1,13 @@
-package table
+// Package fits writes FITS files (FITS Standard 4.0): header cards, image
+// HDUs (float32 planes and cubes) and binary tables. Reading is left to
+// codeberg.org/astrogo/fitsio; writing is done here because fitsio v0.4.0
+// prefixes string table cells with a NUL byte, which astropy reads as empty.
+package fits
 
 import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
-	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -81,7 +84,7 @@ func FormatCard(c Card) (string, error) {
 func pad80(s string) string { return s + strings.Repeat(" ", 80-len(s)) }
 
 // writeHeader writes cards and END, padded to a multiple of 2880 bytes.
-func writeHeader(w *bytes.Buffer, cards []Card) error {
+func WriteHeader(w *bytes.Buffer, cards []Card) error {
 	start := w.Len()
 	for _, c := range cards {
 		line, err := FormatCard(c)
@@ -97,24 +100,24 @@ func writeHeader(w *bytes.Buffer, cards []Card) error {
 	return nil
 }
 
-// EncodeFITS writes the table as a FITS file: an empty primary HDU with the
-// given cards, then a BINTABLE extension named extname.
-func (t *Table) EncodeFITS(out io.Writer, extname string, cards []Card) error {
-	n, err := t.Rows()
-	if err != nil {
-		return err
-	}
-	var w bytes.Buffer
-	prim := []Card{{"SIMPLE", true, "conforms to FITS standard"}, {"BITPIX", 8, ""}, {"NAXIS", 0, ""}, {"EXTEND", true, ""}}
-	if err := writeHeader(&w, append(prim, cards...)); err != nil {
-		return err
-	}
-	widths := make([]int, len(t.Cols))
+// Column is one binary-table column; exactly one of Ints, Floats and Strings is set.
+type Column struct {
+	Name    string
+	Unit    string
+	Ints    []int64
+	Floats  []float64
+	Strings []string
+}
+
+// EncodeTable writes a BINTABLE extension HDU named extname with n rows
+// (integers as K, floats as D, strings as fixed-width blank-padded A).
+func EncodeTable(w *bytes.Buffer, extname string, cols []Column, n int, extra []Card) error {
+	widths := make([]int, len(cols))
 	rowBytes := 0
 	hdr := []Card{{"XTENSION", "BINTABLE", "binary table extension"}, {"BITPIX", 8, ""}, {"NAXIS", 2, ""},
 		{"NAXIS1", 0, "bytes per row"}, {"NAXIS2", n, "rows"}, {"PCOUNT", 0, ""}, {"GCOUNT", 1, ""},
-		{"TFIELDS", len(t.Cols), ""}}
-	for i, c := range t.Cols {
+		{"TFIELDS", len(cols), ""}}
+	for i, c := range cols {
 		var form string
 		switch {
 		case c.Ints != nil:
@@ -137,13 +140,14 @@ func (t *Table) EncodeFITS(out io.Writer, extname string, cards []Card) error {
 	}
 	hdr[3].Value = rowBytes
 	hdr = append(hdr, Card{"EXTNAME", extname, ""})
-	if err := writeHeader(&w, hdr); err != nil {
+	hdr = append(hdr, extra...)
+	if err := WriteHeader(w, hdr); err != nil {
 		return err
 	}
 	start := w.Len()
 	var b8 [8]byte
 	for r := 0; r < n; r++ {
-		for i, c := range t.Cols {
+		for i, c := range cols {
 			switch {
 			case c.Ints != nil:
 				binary.BigEndian.PutUint64(b8[:], uint64(c.Ints[r]))
@@ -157,9 +161,68 @@ func (t *Table) EncodeFITS(out io.Writer, extname string, cards []Card) error {
 			}
 		}
 	}
+	padData(w, start)
+	return nil
+}
+
+func padData(w *bytes.Buffer, start int) {
 	for (w.Len()-start)%2880 != 0 {
 		w.WriteByte(0)
 	}
-	_, err = out.Write(w.Bytes())
-	return err
+}
+
+// EmptyPrimary writes a primary HDU with no data and the given cards.
+func EmptyPrimary(w *bytes.Buffer, cards []Card) error {
+	prim := []Card{{"SIMPLE", true, "conforms to FITS standard"}, {"BITPIX", 8, ""}, {"NAXIS", 0, ""}, {"EXTEND", true, ""}}
+	return WriteHeader(w, append(prim, cards...))
+}
+
+// Image is one image HDU of float32 data: planes of NY×NX pixels (row-major,
+// first row at the bottom, i.e. FITS order with x fastest).
+type Image struct {
+	NX, NY int
+	Planes [][]float32
+	Cards  []Card // extra header cards (EXTNAME, BUNIT, WCS, …)
+}
+
+// EncodeImage writes img as the primary HDU (primary = true) or an IMAGE
+// extension, as a 2-D image for one plane or a cube (NAXIS3 = planes).
+func EncodeImage(w *bytes.Buffer, img Image, primary bool) error {
+	naxis := 2
+	if len(img.Planes) > 1 {
+		naxis = 3
+	}
+	var hdr []Card
+	if primary {
+		hdr = []Card{{"SIMPLE", true, "conforms to FITS standard"}}
+	} else {
+		hdr = []Card{{"XTENSION", "IMAGE", "image extension"}}
+	}
+	hdr = append(hdr, Card{"BITPIX", -32, "IEEE single precision"}, Card{"NAXIS", naxis, ""},
+		Card{"NAXIS1", img.NX, ""}, Card{"NAXIS2", img.NY, ""})
+	if naxis == 3 {
+		hdr = append(hdr, Card{"NAXIS3", len(img.Planes), ""})
+	}
+	if primary {
+		hdr = append(hdr, Card{"EXTEND", true, ""})
+	} else {
+		hdr = append(hdr, Card{"PCOUNT", 0, ""}, Card{"GCOUNT", 1, ""})
+	}
+	hdr = append(hdr, img.Cards...)
+	if err := WriteHeader(w, hdr); err != nil {
+		return err
+	}
+	start := w.Len()
+	var b4 [4]byte
+	for p, pl := range img.Planes {
+		if len(pl) != img.NX*img.NY {
+			return fmt.Errorf("fits: plane %d has %d pixels, want %d×%d", p, len(pl), img.NX, img.NY)
+		}
+		for _, v := range pl {
+			binary.BigEndian.PutUint32(b4[:], math.Float32bits(v))
+			w.Write(b4[:])
+		}
+	}
+	padData(w, start)
+	return nil
 }

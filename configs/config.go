@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/galforge/galforge/cosmo"
+	"github.com/galforge/galforge/render"
 	"github.com/galforge/galforge/sims/toy"
 )
 
@@ -37,6 +38,8 @@ type Config struct {
 	Cosmology Cosmology `mapstructure:"cosmology"`
 	// Simulate configures the built-in galaxy simulator (galforge simulate).
 	Simulate toy.Config `mapstructure:"simulate"`
+	// Render configures noise-free imaging (galforge render).
+	Render render.Config `mapstructure:"render"`
 }
 
 // Cosmology is the `cosmology:` section: flat ΛCDM.
@@ -58,6 +61,7 @@ func Default() Config {
 		Out:       "out",
 		Cosmology: Cosmology{H0: c.H0, OmegaM: c.OmegaM},
 		Simulate:  toy.DefaultConfig(),
+		Render:    render.DefaultConfig(),
 	}
 }
 
@@ -74,6 +78,9 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("cosmology: %w", err))
 	}
 	if err := c.Simulate.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Render.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -281,3 +288,11 @@ func Hash(parts ...any) string {
 
 // SimulateHash is the hash of everything simulate's outputs depend on.
 func (c Config) SimulateHash() string { return Hash(c.Seed, c.Cosmology, c.Simulate) }
+
+// RenderHash is the hash of the settings render's outputs depend on (the
+// input snapshots are named in the outputs themselves).
+func (c Config) RenderHash() string {
+	r := c.Render
+	r.Input, r.Preview = "", false
+	return Hash(c.Seed, c.Cosmology, r)
+}

@@ -49,7 +49,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand())
+	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand())
 	return root
 }
 

@@ -196,3 +196,62 @@ func TestConfigPrint(t *testing.T) {
 		}
 	}
 }
+
+// TestRenderCLI renders a built-in snapshot and the CAMELS galaxy through the
+// CLI shorthands, checks the outputs, and that a rerun reuses them.
+func TestRenderCLI(t *testing.T) {
+	cfg := tinyConfig(t)
+	out := t.TempDir()
+	if _, stderr, code := run(t, "simulate", "-c", cfg, "--out", out, "--set", "simulate.n_compaction=1", "--set", "simulate.n_merger=0", "--set", "simulate.n_isolated=0"); code != 0 {
+		t.Fatalf("simulate: %s", stderr)
+	}
+	stdout, stderr, code := run(t, "render", "-c", cfg, "--out", out, "--views", "fibonacci:3", "--bands", "mass,F606W,F160W", "--npix", "32", "--fov-kpc", "20", "--preview")
+	if code != 0 {
+		t.Fatalf("render: exit %d\n%s", code, stderr)
+	}
+	if !strings.Contains(stdout, "images of") {
+		t.Errorf("stdout: %q", stdout)
+	}
+	fitsFiles, _ := filepath.Glob(filepath.Join(out, "images", "*.fits"))
+	snaps, _ := filepath.Glob(filepath.Join(out, "snapshots", "*.hdf5"))
+	if len(fitsFiles) != 3*len(snaps) || len(snaps) == 0 {
+		t.Errorf("%d images for %d snapshots × 3 views", len(fitsFiles), len(snaps))
+	}
+	pngs, _ := filepath.Glob(filepath.Join(out, "previews", "*.png"))
+	if len(pngs) != len(snaps) {
+		t.Errorf("%d previews for %d snapshots", len(pngs), len(snaps))
+	}
+	cat, err := os.ReadFile(filepath.Join(out, "render.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(string(cat), "\n"); n != len(fitsFiles)+1 {
+		t.Errorf("render.csv has %d lines for %d images", n, len(fitsFiles))
+	}
+	st0, _ := os.Stat(fitsFiles[0])
+	if _, stderr, code := run(t, "render", "-c", cfg, "--out", out, "--views", "fibonacci:3", "--bands", "mass,F606W,F160W", "--npix", "32", "--fov-kpc", "20", "--preview"); code != 0 {
+		t.Fatalf("rerender: %s", stderr)
+	}
+	st1, _ := os.Stat(fitsFiles[0])
+	if !st0.ModTime().Equal(st1.ModTime()) {
+		t.Error("a rerun with the same config re-rendered a finished snapshot")
+	}
+	cat2, _ := os.ReadFile(filepath.Join(out, "render.csv"))
+	if !bytes.Equal(cat, cat2) {
+		t.Error("a rerun changed render.csv")
+	}
+
+	// The CAMELS galaxy (z = 0.1, no velocities: snapshot axes) by flags alone.
+	camOut := t.TempDir()
+	if _, stderr, code := run(t, "render", "../../testdata/camels/camels_snap.hdf5", "--groups", "../../testdata/camels/camels_subhalo.hdf5",
+		"--subhalo", "3", "--views", "axes", "--bands", "mass,F160W", "--npix", "32", "--out", camOut); code != 0 {
+		t.Fatalf("render CAMELS: %s", stderr)
+	}
+	if m, _ := filepath.Glob(filepath.Join(camOut, "images", "camels_snap_sub3_*.fits")); len(m) != 3 {
+		t.Errorf("CAMELS images: %v", m)
+	}
+	// Bad input: unknown band, z = 0 without --redshift.
+	if _, stderr, code := run(t, "render", "../../testdata/camels/camels_snap.hdf5", "--bands", "mass,F999W", "--out", camOut); code != 2 || !strings.Contains(stderr, "F999W") {
+		t.Errorf("unknown band: exit %d, %q", code, stderr)
+	}
+}

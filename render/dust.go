@@ -11,8 +11,8 @@ const (
 	kpc2Cm2   = 9.521406e42 // (3.0856775814913673e21 cm)²
 	msunG     = 1.98841e33  // M☉ in g
 	mHydrogen = 1.6735575e-24
-	xHydrogen = 0.7    // hydrogen mass fraction of the ISM
-	zSun      = 0.0134 // solar metal mass fraction (Asplund et al. 2009)
+	xHydrogen = 0.7     // hydrogen mass fraction of the ISM
+	zSun      = 0.0134  // solar metal mass fraction (Asplund et al. 2009)
 	nhPerAV   = 2.21e21 // N_H / A_V in cm⁻² mag⁻¹ (Güver & Özel 2009, MNRAS 400, 2050)
 	rvCalz    = 4.05    // R_V of the Calzetti et al. (2000) law
 )
@@ -36,10 +36,10 @@ func CalzettiK(waveAA float64) float64 {
 // of nxy×nxy×nz cells covering the image field in x, y and the same extent
 // in depth, so that the column in front of a point is a table lookup.
 type columnGrid struct {
-	nxy, nz    int
-	x0, cell   float64 // xy origin and cell size, kpc
-	z0, zcell  float64 // depth origin and cell size, kpc
-	cum        []float64 // column density in front of the middle of each cell, M☉/kpc²
+	nxy, nz   int
+	x0, cell  float64   // xy origin and cell size, kpc
+	z0, zcell float64   // depth origin and cell size, kpc
+	cum       []float64 // column density in front of the middle of each cell, M☉/kpc²
 }
 
 // newColumnGrid deposits mass (nearest grid point) at (x, y, depth) and
@@ -100,9 +100,9 @@ func (g *columnGrid) column(x, y, d float64) float64 {
 
 // dustModel computes per-star V-band optical depths for one view.
 type dustModel struct {
-	cfg     DustConfig
-	useGas  bool
-	restAA  []float64 // rest-frame effective wavelength of each band (0 for mass)
+	cfg    DustConfig
+	useGas bool
+	restAA []float64 // rest-frame effective wavelength of each band (0 for mass)
 }
 
 // tauV returns the screen optical depth in V for every star of g seen in

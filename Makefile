@@ -45,20 +45,25 @@ vet: deps
 test: deps vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-# The main job on the built-in default: simulate the quickstart set, then
-# summarise it (truth table and one snapshot).
+# The main job on the built-in default: simulate the quickstart set, render
+# every snapshot in 10 views and 4 bands (+ mass) with PNG contact sheets,
+# render the real CAMELS-TNG galaxy the same way, and summarise.
 demo: build
 	$(BIN) simulate -c configs/quickstart.yaml --out $(DEMO_OUT)
+	$(BIN) render -c configs/quickstart.yaml --out $(DEMO_OUT)
+	$(BIN) render testdata/camels/camels_snap.hdf5 --groups testdata/camels/camels_subhalo.hdf5 --subhalo 3 \
+	  -c configs/quickstart.yaml --fov-kpc 40 --out $(DEMO_OUT)/camels
 	@echo "--- first rows of $(DEMO_OUT)/truth.csv"
 	@head -n 6 $(DEMO_OUT)/truth.csv
+	@echo "--- contact sheets (views x bands): $(DEMO_OUT)/previews/*.png and $(DEMO_OUT)/camels/previews/*.png"
 	@echo "--- galforge sims inspect on the first snapshot"
 	$(BIN) sims inspect $$(ls $(DEMO_OUT)/snapshots/*.hdf5 | head -n 1)
 	@echo "--- the real CAMELS-TNG galaxy (subhalo 3) for comparison"
 	$(BIN) sims inspect testdata/camels/camels_snap.hdf5 --groups testdata/camels/camels_subhalo.hdf5 --subhalo 3
 
-# Benchmarks (not timed tests): snapshot generation and reading.
+# Benchmarks (not timed tests): snapshot generation and reading, SPH projection, photometry.
 bench: deps
-	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./sims/...
+	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./sims/... ./render/...
 
 clean:
 	rm -rf bin out

@@ -114,7 +114,9 @@ func ContactSheet(ims []*Image, title string) (*image.RGBA, error) {
 		label(img, left+b*(panel+gap)+2, top-6, ims[0].Bands[b])
 	}
 	if ncol > nb {
-		label(img, left+nb*(panel+gap)+2, top-6, fmt.Sprintf("%s/%s/%s", ims[0].Bands[phot[len(phot)-1]], ims[0].Bands[phot[len(phot)/2]], ims[0].Bands[phot[0]]))
+		// The composite's column says "RGB"; the bands used are in the title line.
+		label(img, left+nb*(panel+gap)+2, top-6, "RGB")
+		title += fmt.Sprintf("  RGB=%s,%s,%s", ims[0].Bands[phot[len(phot)-1]], ims[0].Bands[phot[len(phot)/2]], ims[0].Bands[phot[0]])
 	}
 	label(img, 2, 12, title)
 	return img, nil

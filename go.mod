@@ -5,6 +5,7 @@ go 1.27.3
 require (
 	codeberg.org/astrogo/fitsio v0.4.0
 	github.com/go-viper/mapstructure/v2 v2.5.0
+	github.com/klauspost/compress v1.20.4
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/viper v1.21.0
 	go.yaml.in/yaml/v3 v3.0.6

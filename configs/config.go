@@ -21,6 +21,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/galforge/galforge/cosmo"
+	"github.com/galforge/galforge/mock"
 	"github.com/galforge/galforge/render"
 	"github.com/galforge/galforge/sims/toy"
 )
@@ -40,6 +41,8 @@ type Config struct {
 	Simulate toy.Config `mapstructure:"simulate"`
 	// Render configures noise-free imaging (galforge render).
 	Render render.Config `mapstructure:"render"`
+	// Mock configures observed stamps (galforge mock).
+	Mock mock.Config `mapstructure:"mock"`
 }
 
 // Cosmology is the `cosmology:` section: flat ΛCDM.
@@ -62,6 +65,7 @@ func Default() Config {
 		Cosmology: Cosmology{H0: c.H0, OmegaM: c.OmegaM},
 		Simulate:  toy.DefaultConfig(),
 		Render:    render.DefaultConfig(),
+		Mock:      mock.DefaultConfig(),
 	}
 }
 
@@ -81,6 +85,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Render.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Mock.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -288,6 +295,13 @@ func Hash(parts ...any) string {
 
 // SimulateHash is the hash of everything simulate's outputs depend on.
 func (c Config) SimulateHash() string { return Hash(c.Seed, c.Cosmology, c.Simulate) }
+
+// MockHash is the hash of the settings mock's outputs depend on.
+func (c Config) MockHash() string {
+	m := c.Mock
+	m.Preview, m.PerObject = false, false
+	return Hash(c.Seed, m)
+}
 
 // RenderHash is the hash of the settings render's outputs depend on (the
 // input snapshots are named in the outputs themselves).

@@ -2,11 +2,20 @@ package main
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
+	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
+
+	"codeberg.org/astrogo/fitsio"
+
+	shardfmt "github.com/galforge/galforge/mock/shard"
 
 	"github.com/galforge/galforge/sims"
 	"github.com/galforge/galforge/sims/arepo"
@@ -253,5 +262,147 @@ func TestRenderCLI(t *testing.T) {
 	// Bad input: unknown band, z = 0 without --redshift.
 	if _, stderr, code := run(t, "render", "../../testdata/camels/camels_snap.hdf5", "--bands", "mass,F999W", "--out", camOut); code != 2 || !strings.Contains(stderr, "F999W") {
 		t.Errorf("unknown band: exit %d, %q", code, stderr)
+	}
+}
+
+// readCube reads extension ext of a (possibly gzipped) FITS file as float32 planes.
+func readCube(t *testing.T, path string, ext string) ([]float32, []int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if strings.HasSuffix(path, ".gz") {
+		gz, err := gzip.NewReader(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = gz
+	}
+	ff, err := fitsio.Open(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ff.Close()
+	var hdu fitsio.HDU
+	if ext == "" {
+		hdu = ff.HDU(0)
+	} else {
+		hdu = ff.Get(ext)
+	}
+	img := hdu.(fitsio.Image)
+	axes := img.Header().Axes()
+	n := 1
+	for _, a := range axes {
+		n *= a
+	}
+	data := make([]float32, n)
+	if err := img.Read(&data); err != nil {
+		t.Fatal(err)
+	}
+	return data, axes
+}
+
+// TestMockGalSimPeer runs configs/galsim-peer.yaml and compares the
+// noise-free stamps with GalSim's: max|Δ|/peak ≤ 1e-3 for the median stamp
+// and ≤ 1e-2 for every stamp (the mock issue's criterion).
+func TestMockGalSimPeer(t *testing.T) {
+	out := t.TempDir()
+	_, stderr, code := run(t, "mock", "-c", "../../configs/galsim-peer.yaml", "--out", out,
+		"--set", "mock.psf.file=../../mock/sersic/testdata/psf.fits",
+		"--set", "mock.profile.table=../../mock/sersic/testdata/sersic_truth.csv")
+	if code != 0 {
+		t.Fatalf("mock: exit %d\n%s", code, stderr)
+	}
+	got, gax := readCube(t, filepath.Join(out, "stamps.fits"), "MODEL")
+	want, wax := readCube(t, "../../mock/sersic/testdata/sersic_noisefree_first300.fits.gz", "")
+	if len(gax) != 3 || gax[2] != 300 || gax[0] != wax[0] || gax[1] != wax[1] || gax[2] != wax[2] {
+		t.Fatalf("axes %v, GalSim %v", gax, wax)
+	}
+	npix := gax[0] * gax[1]
+	errs := make([]float64, 300)
+	for k := 0; k < 300; k++ {
+		var peak, worst float64
+		for i := 0; i < npix; i++ {
+			w := float64(want[k*npix+i])
+			peak = math.Max(peak, w)
+			worst = math.Max(worst, math.Abs(float64(got[k*npix+i])-w))
+		}
+		errs[k] = worst / peak
+	}
+	sorted := append([]float64(nil), errs...)
+	sort.Float64s(sorted)
+	t.Logf("max|Δ|/peak over 300 GalSim stamps: median %.2e, worst %.2e", sorted[150], sorted[299])
+	if sorted[150] > 1e-3 || sorted[299] > 1e-2 {
+		t.Errorf("agreement with GalSim: median %.2e (want ≤ 1e-3), worst %.2e (want ≤ 1e-2)", sorted[150], sorted[299])
+	}
+	sci, _ := readCube(t, filepath.Join(out, "stamps.fits"), "SCI")
+	if sci[1000] != got[1000] {
+		t.Error("noise disabled, yet SCI differs from MODEL")
+	}
+}
+
+// TestMockShards: the shards' catalogues concatenate to the single-machine
+// catalogue, their training shards join (shard.Concat) into a byte-identical
+// file, and a rerun is skipped.
+func TestMockShards(t *testing.T) {
+	sets := []string{"--set", "mock.n_objects=40", "--set", "mock.shard_block=8", "--set", "mock.psf.kind=gaussian"}
+	whole := t.TempDir()
+	if _, stderr, code := run(t, append([]string{"mock", "--out", whole, "--preview", "--per-object"}, sets...)...); code != 0 {
+		t.Fatalf("mock: %s", stderr)
+	}
+	parts := t.TempDir()
+	var rows []string
+	var gfs []string
+	for i := 0; i < 3; i++ {
+		spec := fmt.Sprintf("%d/3", i)
+		if _, stderr, code := run(t, append([]string{"mock", "--out", parts, "--shard", spec, "--workers", "1"}, sets...)...); code != 0 {
+			t.Fatalf("shard %s: %s", spec, stderr)
+		}
+		suffix := fmt.Sprintf(".shard-%04d-of-0003", i)
+		b, err := os.ReadFile(filepath.Join(parts, "catalog"+suffix+".csv"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		l := strings.Split(strings.TrimSpace(string(b)), "\n")
+		if i == 0 {
+			rows = append(rows, l[0])
+		}
+		rows = append(rows, l[1:]...)
+		gfs = append(gfs, filepath.Join(parts, "shards", "mock"+suffix+".gfs"))
+	}
+	wcat, _ := os.ReadFile(filepath.Join(whole, "catalog.csv"))
+	if strings.Join(rows, "\n") != strings.TrimSpace(string(wcat)) {
+		t.Error("sharded catalogues do not concatenate to the single-machine catalogue")
+	}
+	joined := filepath.Join(t.TempDir(), "joined.gfs")
+	if err := shardfmt.Concat(joined, gfs...); err != nil {
+		t.Fatal(err)
+	}
+	a, _ := os.ReadFile(joined)
+	b, _ := os.ReadFile(filepath.Join(whole, "shards", "mock.gfs"))
+	if !bytes.Equal(a, b) {
+		t.Error("joined shards differ from the single-machine shard")
+	}
+	if objs, _ := filepath.Glob(filepath.Join(whole, "objects", "*.fits")); len(objs) != 40 {
+		t.Errorf("%d per-object files, want 40", len(objs))
+	}
+	if _, err := os.Stat(filepath.Join(whole, "preview.png")); err != nil {
+		t.Error(err)
+	}
+	stdout, _, code := run(t, append([]string{"mock", "--out", whole, "--preview", "--per-object"}, sets...)...)
+	if code != 0 || !strings.Contains(stdout, "nothing to do") {
+		t.Errorf("rerun: exit %d, %q", code, stdout)
+	}
+	// Bad input names the key.
+	for _, c := range []struct{ set, want string }{
+		{"mock.band=F999W", "mock.band"}, {"mock.exptime_s=-5", "mock.exptime_s"}, {"mock.profile.n_min=9", "profile.n_min"},
+		{"mock.psf.kind=file", "mock.psf.file"},
+	} {
+		if _, stderr, code := run(t, "mock", "--out", t.TempDir(), "--set", c.set); code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("--set %s: exit %d, %q", c.set, code, stderr)
+		}
 	}
 }

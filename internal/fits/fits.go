@@ -185,11 +185,12 @@ type Image struct {
 	Cards  []Card // extra header cards (EXTNAME, BUNIT, WCS, …)
 }
 
-// EncodeImage writes img as the primary HDU (primary = true) or an IMAGE
-// extension, as a 2-D image for one plane or a cube (NAXIS3 = planes).
-func EncodeImage(w *bytes.Buffer, img Image, primary bool) error {
+// EncodeImageHeader writes the header of an image HDU of nplanes float32
+// planes of nx×ny (a 2-D image when nplanes is 1), for callers that stream
+// the data themselves (then pad it to a multiple of 2880 bytes).
+func EncodeImageHeader(w *bytes.Buffer, nx, ny, nplanes int, cards []Card, primary bool) error {
 	naxis := 2
-	if len(img.Planes) > 1 {
+	if nplanes > 1 {
 		naxis = 3
 	}
 	var hdr []Card
@@ -199,17 +200,22 @@ func EncodeImage(w *bytes.Buffer, img Image, primary bool) error {
 		hdr = []Card{{"XTENSION", "IMAGE", "image extension"}}
 	}
 	hdr = append(hdr, Card{"BITPIX", -32, "IEEE single precision"}, Card{"NAXIS", naxis, ""},
-		Card{"NAXIS1", img.NX, ""}, Card{"NAXIS2", img.NY, ""})
+		Card{"NAXIS1", nx, ""}, Card{"NAXIS2", ny, ""})
 	if naxis == 3 {
-		hdr = append(hdr, Card{"NAXIS3", len(img.Planes), ""})
+		hdr = append(hdr, Card{"NAXIS3", nplanes, ""})
 	}
 	if primary {
 		hdr = append(hdr, Card{"EXTEND", true, ""})
 	} else {
 		hdr = append(hdr, Card{"PCOUNT", 0, ""}, Card{"GCOUNT", 1, ""})
 	}
-	hdr = append(hdr, img.Cards...)
-	if err := WriteHeader(w, hdr); err != nil {
+	return WriteHeader(w, append(hdr, cards...))
+}
+
+// EncodeImage writes img as the primary HDU (primary = true) or an IMAGE
+// extension, as a 2-D image for one plane or a cube (NAXIS3 = planes).
+func EncodeImage(w *bytes.Buffer, img Image, primary bool) error {
+	if err := EncodeImageHeader(w, img.NX, img.NY, len(img.Planes), img.Cards, primary); err != nil {
 		return err
 	}
 	start := w.Len()

@@ -268,6 +268,10 @@ func (w *Writer) Close() error {
 		err = cerr
 	}
 	if err == nil {
+		// CreateTemp makes the file 0600; a shard is a normal, shareable output.
+		err = os.Chmod(w.tmp.Name(), 0o644)
+	}
+	if err == nil {
 		err = os.Rename(w.tmp.Name(), w.path)
 	}
 	w.finish()

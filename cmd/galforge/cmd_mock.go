@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+
+	"github.com/spf13/cobra"
+
+	"github.com/galforge/galforge/internal/atomic"
+	"github.com/galforge/galforge/internal/fits"
+	"github.com/galforge/galforge/internal/progress"
+	"github.com/galforge/galforge/internal/table"
+	"github.com/galforge/galforge/mock"
+	"github.com/galforge/galforge/mock/sersic"
+	shardfmt "github.com/galforge/galforge/mock/shard"
+)
+
+type mockOptions struct {
+	cf        configFlags
+	out       string
+	shard     string
+	workers   int
+	preview   bool
+	perObject bool
+}
+
+func newMockCommand() *cobra.Command {
+	var o mockOptions
+	cmd := &cobra.Command{
+		Use:   "mock -c FILE [--out DIR] [--shard i/N] [--preview] [--per-object]",
+		Short: "Make HST/CANDELS-like stamps of analytic profiles: FITS stamps, truth catalogue, training shards",
+		Long: `mock draws analytic Sérsic (or bulge+disc) profiles from the config's priors or parameter
+table, convolves them with the PSF, integrates over pixels, adds Poisson, sky and read noise at
+the exposure time, and writes:
+  DIR/stamps.fits    extensions SCI, RMS, MODEL (cubes: plane k = catalogue row k, e-/s) and PSF
+  DIR/catalog.csv    one row per stamp (and catalog.fits, a binary table)
+  DIR/shards/mock.gfs the training shard (SCI and RMS planes, truth vector; see mock/shard/FORMAT.md)
+  DIR/preview.png    with --preview: a contact sheet of the first 64 stamps
+  DIR/objects/       with --per-object: one small FITS file per stamp with T_ truth cards
+With --shard i/N only the i-th contiguous block of objects is made, into files named
+*.shard-iiii-of-NNNN.*; the shards' catalogues concatenate to the single-machine one and
+their training shards join with shard.Concat into a byte-identical file. Particle mocks
+(from render images) are not implemented yet.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if cmd.Flags().Changed("preview") {
+				o.cf.sets = append(o.cf.sets, fmt.Sprintf("mock.preview=%v", o.preview))
+			}
+			if cmd.Flags().Changed("per-object") {
+				o.cf.sets = append(o.cf.sets, fmt.Sprintf("mock.per_object=%v", o.perObject))
+			}
+			return runMock(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
+		},
+	}
+	o.cf.register(cmd)
+	cmd.Flags().StringVar(&o.out, "out", "", "output directory (overrides the config's out)")
+	cmd.Flags().StringVar(&o.shard, "shard", "", "make only part i of N (0-based), e.g. --shard 3/16")
+	cmd.Flags().IntVar(&o.workers, "workers", -1, "parallel workers (0 = one per core)")
+	cmd.Flags().BoolVar(&o.preview, "preview", false, "write a PNG contact sheet of the first stamps")
+	cmd.Flags().BoolVar(&o.perObject, "per-object", false, "also write one FITS file per stamp")
+	return cmd
+}
+
+// truthColumns are the truth-vector columns of analytic shards.
+func truthColumns(bd bool) []shardfmt.Column {
+	if bd {
+		return []shardfmt.Column{{Name: "mag", Unit: "mag"}, {Name: "bt"}, {Name: "re_bulge_arcsec", Unit: "arcsec"}, {Name: "n_bulge"},
+			{Name: "q_bulge"}, {Name: "re_disk_arcsec", Unit: "arcsec"}, {Name: "n_disk"}, {Name: "q_disk"}, {Name: "pa_deg", Unit: "deg"},
+			{Name: "x0", Unit: "pix"}, {Name: "y0", Unit: "pix"}}
+	}
+	return []shardfmt.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"},
+		{Name: "pa_deg", Unit: "deg"}, {Name: "x0", Unit: "pix"}, {Name: "y0", Unit: "pix"}}
+}
+
+func truthVector(o mock.Object) []float64 {
+	if o.IsBD {
+		b := o.BD
+		return []float64{o.Mag, b.BT, b.BulgeReArcsec, b.BulgeN, b.BulgeQ, b.DiscReArcsec, b.DiscN, b.DiscQ, b.PADeg, b.X0, b.Y0}
+	}
+	s := o.Sersic
+	return []float64{o.Mag, s.ReArcsec, s.N, s.Q, s.PADeg, s.X0, s.Y0}
+}
+
+func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error {
+	cfg, err := o.cf.load()
+	if err != nil {
+		return err
+	}
+	if o.out != "" {
+		cfg.Out = o.out
+	}
+	if o.workers >= 0 {
+		cfg.Workers = o.workers
+	}
+	sh, err := parseShard(o.shard)
+	if err != nil {
+		return usageError{err}
+	}
+	mc := cfg.Mock
+	gen, err := mock.NewGenerator(mc)
+	if err != nil {
+		return usageError{err}
+	}
+	objs, err := mock.Plan(mc, cfg.Seed)
+	if err != nil {
+		return usageError{err}
+	}
+	lo, hi := sh.Range(len(objs))
+	mine := objs[lo:hi]
+	if len(mine) == 0 {
+		return usageError{fmt.Errorf("mock: shard %d/%d of %d objects is empty", sh.I, sh.N, len(objs))}
+	}
+	workers := cfg.Workers
+	if workers == 0 {
+		workers = runtime.NumCPU()
+	}
+	hash := cfg.MockHash()
+	suffix := sh.Suffix()
+	donePath := filepath.Join(cfg.Out, "mock"+suffix+".done.json")
+	if b, err := os.ReadFile(donePath); err == nil {
+		var rec struct{ ConfigHash string }
+		if json.Unmarshal(b, &rec) == nil && rec.ConfigHash == hash && (!mc.Preview || exists(filepath.Join(cfg.Out, "preview"+suffix+".png"))) {
+			fmt.Fprintf(stdout, "mock: outputs in %s are complete for config hash %s; nothing to do\n", cfg.Out, hash)
+			return nil
+		}
+	}
+	for _, d := range []string{cfg.Out, filepath.Join(cfg.Out, "shards")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	if mc.PerObject {
+		if err := os.MkdirAll(filepath.Join(cfg.Out, "objects"), 0o755); err != nil {
+			return err
+		}
+	}
+	prov := []fits.Card{{Name: "ORIGIN", Value: "galforge " + galforgeVersion()}, {Name: "GFHASH", Value: hash, Comment: "config hash"},
+		{Name: "GFSEED", Value: int64(cfg.Seed), Comment: "global seed"}, {Name: "SHARD", Value: fmt.Sprintf("%d/%d", sh.I, sh.N)}}
+	meta := &mock.StampSet{Band: gen.Band.Name, NX: mc.StampSize, NY: mc.StampSize, PixelScaleArcsec: mc.PixelScaleArcsec,
+		ExptimeS: gen.ExptimeS, ZeroPointAB: gen.ZP, PHOTFLAM: gen.Band.PHOTFLAM, PHOTPLAM: gen.Band.PHOTPLAM,
+		PSF: gen.PSF.Data, PSFNX: gen.PSF.NX, PSFNY: gen.PSF.NY, Provenance: prov, CentreRADeg: 150.1, CentreDecDeg: 2.2}
+	stampsPath := filepath.Join(cfg.Out, "stamps"+suffix+".fits")
+	sw, err := mock.NewStampWriter(stampsPath, meta)
+	if err != nil {
+		return err
+	}
+	defer sw.Abort()
+	bd := mc.Profile.Kind == "bulge+disc"
+	hdr := shardfmt.Header{StampSize: mc.StampSize, Bands: []string{gen.Band.Name}, Planes: []string{"SCI", "RMS"}, Truth: truthColumns(bd),
+		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}}
+	var opts []shardfmt.Option
+	if mc.ShardBlock > 0 {
+		opts = append(opts, shardfmt.WithBlockSize(mc.ShardBlock))
+	}
+	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
+	shw, err := shardfmt.Create(shardPath, hdr, opts...)
+	if err != nil {
+		return err
+	}
+	defer shw.Abort()
+
+	fmt.Fprintf(stderr, "mock: %d objects (of %d; shard %d/%d), %s at %.3g″/pix, ZP %.3f, exptime %.0f s, %d workers, out %s\n",
+		len(mine), len(objs), sh.I, sh.N, gen.Band.Name, mc.PixelScaleArcsec, gen.ZP, gen.ExptimeS, workers, cfg.Out)
+	bar := progress.New(stderr, "mock", len(mine))
+	cat := newMockCatalogue(len(mine), bd)
+	var preview []*mock.Stamp
+	drawers := make([]*mockDrawer, workers)
+	for w := range drawers {
+		drawers[w] = &mockDrawer{d: gen.NewDrawer()}
+	}
+	// Batches are made in parallel and written in order: memory stays bounded
+	// and the outputs do not depend on the number of workers.
+	const batch = 256
+	stamps := make([]*mock.Stamp, batch)
+	errs := make([]error, batch)
+	for b0 := 0; b0 < len(mine); b0 += batch {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("mock: interrupted (nothing written; rerun): %w", err)
+		}
+		b1 := min(b0+batch, len(mine))
+		var wg sync.WaitGroup
+		next := make(chan int)
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(d *mockDrawer) {
+				defer wg.Done()
+				for j := range next {
+					stamps[j-b0], errs[j-b0] = gen.Stamp(d.d, mine[j], cfg.Seed)
+				}
+			}(drawers[w])
+		}
+		for j := b0; j < b1; j++ {
+			next <- j
+		}
+		close(next)
+		wg.Wait()
+		for j := b0; j < b1; j++ {
+			st, o := stamps[j-b0], mine[j]
+			if errs[j-b0] != nil {
+				return errs[j-b0]
+			}
+			if err := sw.Add(st); err != nil {
+				return err
+			}
+			tv := truthVector(o)
+			t32 := make([]float32, len(tv))
+			for i, v := range tv {
+				t32[i] = float32(v)
+			}
+			img := make([]float32, 0, 2*len(st.Sci))
+			for _, v := range st.Sci {
+				img = append(img, float32(v))
+			}
+			for _, v := range st.RMS {
+				img = append(img, float32(v))
+			}
+			if err := shw.Append(shardfmt.Example{ID: o.ID, Row: int64(o.Row), Images: img, Truth: t32}); err != nil {
+				return err
+			}
+			cat.add(o, gen, st)
+			if mc.PerObject {
+				one := *meta
+				one.Stamps = []*mock.Stamp{st}
+				var cards []fits.Card
+				for i, c := range truthColumns(bd) {
+					cards = append(cards, mock.TruthCard(shortName(c.Name), tv[i]))
+				}
+				if err := one.WriteSingle(filepath.Join(cfg.Out, "objects", fmt.Sprintf("obj_%09d.fits", o.ID)), 0, cards); err != nil {
+					return err
+				}
+			}
+			if mc.Preview && len(preview) < 64 {
+				preview = append(preview, st)
+			}
+			bar.Add(1)
+		}
+	}
+	if err := sw.Close(); err != nil {
+		return err
+	}
+	if err := shw.Close(); err != nil {
+		return err
+	}
+	base := filepath.Join(cfg.Out, "catalog"+suffix)
+	if err := cat.t.WriteCSV(base + ".csv"); err != nil {
+		return err
+	}
+	if err := cat.t.WriteFITS(base+".fits", "CATALOG", prov); err != nil {
+		return err
+	}
+	if mc.Preview {
+		if err := mock.WritePreview(filepath.Join(cfg.Out, "preview"+suffix+".png"), preview); err != nil {
+			return err
+		}
+	}
+	if b, err := cfg.YAML(); err == nil {
+		if err := atomic.WriteBytes(filepath.Join(cfg.Out, "mock-config"+suffix+".yaml"), b); err != nil {
+			return err
+		}
+	}
+	b, _ := json.Marshal(map[string]string{"ConfigHash": hash})
+	if err := atomic.WriteBytes(donePath, b); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %d stamps: %s, %s.csv, %s\n", len(mine), stampsPath, base, shardPath)
+	return nil
+}
+
+type mockDrawer struct{ d *sersic.Drawer }
+
+// shortName shortens a truth column name to fit a T_ card (6 characters).
+func shortName(n string) string {
+	m := map[string]string{"re_arcsec": "RE", "pa_deg": "PA", "re_bulge_arcsec": "REBULG", "re_disk_arcsec": "REDISK",
+		"n_bulge": "NBULGE", "q_bulge": "QBULGE", "n_disk": "NDISK", "q_disk": "QDISK"}
+	if s, ok := m[n]; ok {
+		return s
+	}
+	return n
+}
+
+// mockCatalogue accumulates the truth catalogue.
+type mockCatalogue struct {
+	t    *table.Table
+	cols map[string]*table.Column
+}
+
+func newMockCatalogue(n int, bd bool) *mockCatalogue {
+	c := &mockCatalogue{t: &table.Table{}, cols: map[string]*table.Column{}}
+	add := func(name, unit, kind string) {
+		col := table.Column{Name: name, Unit: unit}
+		switch kind {
+		case "i":
+			col.Ints = make([]int64, 0, n)
+		case "s":
+			col.Strings = make([]string, 0, n)
+		default:
+			col.Floats = make([]float64, 0, n)
+		}
+		c.t.Cols = append(c.t.Cols, col)
+	}
+	add("row", "", "i")
+	add("id", "", "i")
+	add("band", "", "s")
+	add("profile", "", "s")
+	add("flux_e_s", "electron/s", "f")
+	add("flux_in_stamp", "electron/s", "f")
+	add("snr", "", "f")
+	for _, tc := range truthColumns(bd) {
+		add(tc.Name, tc.Unit, "f")
+	}
+	for i := range c.t.Cols {
+		c.cols[c.t.Cols[i].Name] = &c.t.Cols[i]
+	}
+	return c
+}
+
+func (c *mockCatalogue) add(o mock.Object, gen *mock.Generator, st *mock.Stamp) {
+	c.cols["row"].Ints = append(c.cols["row"].Ints, int64(o.Row))
+	c.cols["id"].Ints = append(c.cols["id"].Ints, o.ID)
+	c.cols["band"].Strings = append(c.cols["band"].Strings, st.Band)
+	kind := "sersic"
+	if o.IsBD {
+		kind = "bulge+disc"
+	}
+	c.cols["profile"].Strings = append(c.cols["profile"].Strings, kind)
+	c.cols["flux_e_s"].Floats = append(c.cols["flux_e_s"].Floats, gen.FluxEPerS(o.Mag))
+	var in, snr2 float64
+	for i, m := range st.Model {
+		in += m
+		if st.RMS[i] > 0 {
+			snr2 += m * m / (st.RMS[i] * st.RMS[i])
+		}
+	}
+	c.cols["flux_in_stamp"].Floats = append(c.cols["flux_in_stamp"].Floats, in)
+	// Optimal (matched-filter) S/N: sqrt(Σ model²/σ²); NaN without noise.
+	snr := math.Sqrt(snr2)
+	if snr2 == 0 {
+		snr = math.NaN()
+	}
+	c.cols["snr"].Floats = append(c.cols["snr"].Floats, snr)
+	tv := truthVector(o)
+	for i, tc := range truthColumns(o.IsBD) {
+		c.cols[tc.Name].Floats = append(c.cols[tc.Name].Floats, tv[i])
+	}
+}

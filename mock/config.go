@@ -1,0 +1,193 @@
+package mock
+
+import (
+	"errors"
+	"fmt"
+	"math"
+
+	"github.com/galforge/galforge/mock/instrument"
+)
+
+// Config is the `mock:` section of an experiment config. The analytic
+// source draws Sérsic or bulge+disc profiles; particle mocks (from render
+// images) are not implemented yet.
+type Config struct {
+	// Source is "analytic" (the only one implemented). Default "analytic".
+	Source string `mapstructure:"source"`
+	// NObjects is the number of analytic objects (ignored with a table). Default 1000.
+	NObjects int `mapstructure:"n_objects"`
+	// StampSize is the stamp side in pixels. Default 64.
+	StampSize int `mapstructure:"stamp_size"`
+	// Band is the HST band. Default "F160W".
+	Band string `mapstructure:"band"`
+	// PixelScaleArcsec is the pixel size (CANDELS mosaics: 0.06). Default 0.06.
+	PixelScaleArcsec float64 `mapstructure:"pixel_scale_arcsec"`
+	// Exposure is a survey preset ("candels-wide", "candels-deep"). Default candels-wide.
+	Exposure string `mapstructure:"exposure"`
+	// ExptimeS overrides the preset's exposure time, s (0: the preset's).
+	ExptimeS float64 `mapstructure:"exptime_s"`
+	// ZeroPointAB overrides the band's AB zero-point (magnitude of 1 e⁻/s); 0: the band's.
+	ZeroPointAB float64 `mapstructure:"zeropoint_ab"`
+	// PSF sets the point-spread function.
+	PSF PSFConfig `mapstructure:"psf"`
+	// Noise sets the noise model.
+	Noise NoiseConfig `mapstructure:"noise"`
+	// Profile sets the analytic sources and their priors.
+	Profile ProfileConfig `mapstructure:"profile"`
+	// ShardBlock is the number of examples per compressed shard block (0: the format's default).
+	ShardBlock int `mapstructure:"shard_block"`
+	// Preview also writes a PNG contact sheet of the first stamps.
+	Preview bool `mapstructure:"preview"`
+	// PerObject also writes one small FITS file per stamp.
+	PerObject bool `mapstructure:"per_object"`
+}
+
+// PSFConfig is `mock.psf`.
+type PSFConfig struct {
+	// Kind is "file", "moffat" or "gaussian". Default "moffat".
+	Kind string `mapstructure:"kind"`
+	// File is a FITS PSF image (kind file).
+	File string `mapstructure:"file"`
+	// HDU is the HDU index of the PSF image in File. Default 0.
+	HDU int `mapstructure:"hdu"`
+	// FileScaleArcsec is the PSF file's pixel scale (0: from its header).
+	FileScaleArcsec float64 `mapstructure:"file_scale_arcsec"`
+	// Convention is "effective" (a star stamp, already pixel-convolved: the
+	// default) or "instrumental" (GalSim's: drawing adds the pixel response).
+	Convention string `mapstructure:"convention"`
+	// Prepare subtracts the outer background, recentres and normalises a file PSF. Default true.
+	Prepare bool `mapstructure:"prepare"`
+	// FWHMArcsec of the analytic PSF. Default 0.18 (WFC3/IR F160W).
+	FWHMArcsec float64 `mapstructure:"fwhm_arcsec"`
+	// Beta is the Moffat index. Default 3.
+	Beta float64 `mapstructure:"beta"`
+	// Size is the PSF stamp side in pixels for analytic PSFs and resampling. Default 41.
+	Size int `mapstructure:"size"`
+}
+
+// NoiseConfig is `mock.noise`.
+type NoiseConfig struct {
+	// Enabled adds Poisson, sky and read noise. Default true.
+	Enabled bool `mapstructure:"enabled"`
+	// Correlation is the nearest-neighbour correlation of drizzled noise (0: white).
+	Correlation float64 `mapstructure:"correlation"`
+}
+
+// ProfileConfig is `mock.profile`: which profiles and their priors.
+type ProfileConfig struct {
+	// Kind is "sersic" or "bulge+disc". Default "sersic".
+	Kind string `mapstructure:"kind"`
+	// Table is a CSV parameter table (columns of the GalSim peer truth.csv:
+	// mag, re_arcsec, n, q, pa_deg, x0, y0; bulge+disc: mag, bt, n_bulge,
+	// re_bulge_arcsec, q_bulge, n_disk, re_disk_arcsec, q_disk, pa_deg, x0, y0).
+	// Empty: draw from the priors below.
+	Table string `mapstructure:"table"`
+	// MagMin, MagMax bound the uniform prior on the AB magnitude. Defaults 18, 24.
+	MagMin float64 `mapstructure:"mag_min"`
+	MagMax float64 `mapstructure:"mag_max"`
+	// ReMinArcsec, ReMaxArcsec bound the log-uniform prior on Re. Defaults 0.1, 1.5.
+	ReMinArcsec float64 `mapstructure:"re_min_arcsec"`
+	ReMaxArcsec float64 `mapstructure:"re_max_arcsec"`
+	// NMin, NMax bound the uniform prior on the Sérsic index. Defaults 0.5, 6.
+	NMin float64 `mapstructure:"n_min"`
+	NMax float64 `mapstructure:"n_max"`
+	// QMin, QMax bound the uniform prior on the axis ratio. Defaults 0.1, 1.
+	QMin float64 `mapstructure:"q_min"`
+	QMax float64 `mapstructure:"q_max"`
+	// BTMin, BTMax bound the uniform prior on B/T (bulge+disc). Defaults 0, 1.
+	BTMin float64 `mapstructure:"bt_min"`
+	BTMax float64 `mapstructure:"bt_max"`
+	// CentreJitterPix is the half-width of the uniform offset of the centre from the stamp centre. Default 0.5.
+	CentreJitterPix float64 `mapstructure:"centre_jitter_pix"`
+}
+
+// DefaultConfig returns the mock defaults.
+func DefaultConfig() Config {
+	return Config{
+		Source: "analytic", NObjects: 1000, StampSize: 64, Band: "F160W", PixelScaleArcsec: 0.06,
+		Exposure: instrument.CANDELSWide,
+		PSF:      PSFConfig{Kind: "moffat", Convention: "effective", Prepare: true, FWHMArcsec: 0.18, Beta: 3, Size: 41},
+		Noise:    NoiseConfig{Enabled: true},
+		Profile: ProfileConfig{Kind: "sersic", MagMin: 18, MagMax: 24, ReMinArcsec: 0.1, ReMaxArcsec: 1.5,
+			NMin: 0.5, NMax: 6, QMin: 0.1, QMax: 1, BTMin: 0, BTMax: 1, CentreJitterPix: 0.5},
+	}
+}
+
+// Validate reports every impossible value, naming its key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, v any, why string) {
+		errs = append(errs, fmt.Errorf("mock.%s = %v: %s", key, v, why))
+	}
+	fin := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	if c.Source != "analytic" {
+		bad("source", c.Source, "only analytic is implemented (particle mocks from render images are not yet)")
+	}
+	if c.NObjects < 1 || c.NObjects > 100_000_000 {
+		bad("n_objects", c.NObjects, "must be in [1, 1e8]")
+	}
+	if c.StampSize < 8 || c.StampSize > 1024 {
+		bad("stamp_size", c.StampSize, "must be in [8, 1024]")
+	}
+	if _, err := instrument.BandByName(c.Band); err != nil {
+		bad("band", c.Band, err.Error())
+	}
+	if !(c.PixelScaleArcsec > 0) || !fin(c.PixelScaleArcsec) {
+		bad("pixel_scale_arcsec", c.PixelScaleArcsec, "must be positive")
+	}
+	if _, err := instrument.Preset(c.Exposure); err != nil {
+		bad("exposure", c.Exposure, err.Error())
+	}
+	if !(c.ExptimeS >= 0) || !fin(c.ExptimeS) {
+		bad("exptime_s", c.ExptimeS, "must be ≥ 0 (0: the preset's)")
+	}
+	if !fin(c.ZeroPointAB) || c.ZeroPointAB < 0 || (c.ZeroPointAB > 0 && (c.ZeroPointAB < 15 || c.ZeroPointAB > 35)) {
+		bad("zeropoint_ab", c.ZeroPointAB, "must be 0 (the band's) or in [15, 35]")
+	}
+	p := c.PSF
+	switch p.Kind {
+	case "file":
+		if p.File == "" {
+			bad("psf.file", `""`, "kind file needs a FITS file")
+		}
+	case "moffat", "gaussian":
+		if !(p.FWHMArcsec > 0) || !fin(p.FWHMArcsec) {
+			bad("psf.fwhm_arcsec", p.FWHMArcsec, "must be positive")
+		}
+		if p.Kind == "moffat" && !(p.Beta > 1) {
+			bad("psf.beta", p.Beta, "must be > 1")
+		}
+	default:
+		bad("psf.kind", p.Kind, "want file, moffat or gaussian")
+	}
+	if p.Convention != "effective" && p.Convention != "instrumental" {
+		bad("psf.convention", p.Convention, "want effective or instrumental")
+	}
+	if p.Size < 5 || p.Size > 512 {
+		bad("psf.size", p.Size, "must be in [5, 512]")
+	}
+	if !(c.Noise.Correlation >= 0 && c.Noise.Correlation < 0.7) {
+		bad("noise.correlation", c.Noise.Correlation, "must be in [0, 0.7)")
+	}
+	pr := c.Profile
+	if pr.Kind != "sersic" && pr.Kind != "bulge+disc" {
+		bad("profile.kind", pr.Kind, "want sersic or bulge+disc")
+	}
+	rng := func(lo, hi string, a, b, min, max float64) {
+		if !fin(a) || !fin(b) || a > b || a < min || b > max {
+			bad("profile."+lo, a, fmt.Sprintf("and profile.%s = %v must satisfy %v ≤ %s ≤ %s ≤ %v", hi, b, min, lo, hi, max))
+		}
+	}
+	rng("mag_min", "mag_max", pr.MagMin, pr.MagMax, 10, 35)
+	rng("re_min_arcsec", "re_max_arcsec", pr.ReMinArcsec, pr.ReMaxArcsec, 1e-3, 100)
+	rng("n_min", "n_max", pr.NMin, pr.NMax, 0.3, 8)
+	rng("q_min", "q_max", pr.QMin, pr.QMax, 0.02, 1)
+	rng("bt_min", "bt_max", pr.BTMin, pr.BTMax, 0, 1)
+	if !(pr.CentreJitterPix >= 0) || pr.CentreJitterPix > float64(c.StampSize)/4 {
+		bad("profile.centre_jitter_pix", pr.CentreJitterPix, "must be in [0, stamp_size/4]")
+	}
+	if c.ShardBlock < 0 {
+		bad("shard_block", c.ShardBlock, "must be ≥ 0")
+	}
+	return errors.Join(errs...)
+}

@@ -99,11 +99,11 @@ func (s *StampSet) Write(path string) error {
 // EXPTIME and PIXSCALE cards. Planes go to temporary files beside path and
 // are assembled at Close; the result is renamed into place (atomic).
 type StampWriter struct {
-	path  string
-	meta  *StampSet
-	tmp   [3]*os.File
-	n     int
-	bufs  [3]*bufio.Writer
+	path string
+	meta *StampSet
+	tmp  [3]*os.File
+	n    int
+	bufs [3]*bufio.Writer
 }
 
 // NewStampWriter starts a stamps file; meta gives everything but the stamps.

@@ -8,7 +8,10 @@ import "simd/archsimd"
 var useSIMD = archsimd.X86.AVX2() && archsimd.X86.FMA()
 
 // addRow4 adds v[k]·wp to the 4-band interleaved accumulator a (len 4·len(v)):
-// one fused multiply-add of 4 lanes per pixel.
+// one fused multiply-add of 4 lanes per pixel. It clears the upper halves of
+// the AVX registers before returning: Go's scalar floating point is SSE, which
+// otherwise pays a false dependency on them (measured: the whole projection
+// ran 2× slower without it).
 func addRow4(a, v, wp []float64) {
 	if !useSIMD {
 		addRow4Generic(a, v, wp)
@@ -20,4 +23,22 @@ func addRow4(a, v, wp []float64) {
 		q := a[4*k : 4*k+4]
 		archsimd.BroadcastFloat64x4(vk).MulAdd(wv, archsimd.LoadFloat64x4(q)).Store(q)
 	}
+	archsimd.ClearAVXUpperBits()
+}
+
+// addBlock4 adds v[r*ncol+k]·wp to a[r*stride+4k : r*stride+4k+4].
+func addBlock4(a []float64, stride int, v []float64, ncol int, wp []float64) {
+	if !useSIMD {
+		addBlock4Generic(a, stride, v, ncol, wp)
+		return
+	}
+	wv := archsimd.LoadFloat64x4(wp[:4])
+	for r := 0; r*ncol < len(v); r++ {
+		ar := a[r*stride : r*stride+4*ncol]
+		for k, vk := range v[r*ncol : (r+1)*ncol] {
+			q := ar[4*k : 4*k+4]
+			archsimd.BroadcastFloat64x4(vk).MulAdd(wv, archsimd.LoadFloat64x4(q)).Store(q)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
 }

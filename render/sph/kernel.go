@@ -129,7 +129,8 @@ type hnode struct{ t, ta, tb, tab float64 }
 
 // ktables are the tabulated functions of one kernel, in units of h (q = R/h).
 type ktables struct {
-	// fl holds, at q² = i/nF, the pairs (F, L): F is the projected kernel
+	// fl holds, at q² = i/nF, the pairs (F, L) (plus a zero node at
+	// i = nF+1, so interpolation may run past q² = 1): F is the projected kernel
 	// renormalised so that π∫₀¹F d(q²) = 1 exactly for linear interpolation
 	// in q², and L = ∇²F (2D Laplacian), with the same scale factor.
 	fl []float64
@@ -166,6 +167,27 @@ func (t *ktables) f(q2 float64) float64 {
 	s := u - float64(i)
 	f0, f1 := t.fl[2*i], t.fl[2*i+2]
 	return f0 + s*(f1-f0)
+}
+
+// sampleRow sets row[k] = F + lapc·∇²F at q² = ((dx0+k)²·c1 + c0)/nF (that
+// is c1 = nF/h², c0 = nF·dy²/h² in pixel units) and returns the sum. Beyond
+// the support the index is clamped onto the table's zero padding, so there
+// is no branch.
+func (t *ktables) sampleRow(row []float64, dx0, c1, c0, lapc float64) float64 {
+	var sum float64
+	fl := t.fl
+	dx := dx0
+	for k := range row {
+		u := min(dx*dx*c1+c0, nF+0.5)
+		dx++
+		iu := int(u)
+		f := u - float64(iu)
+		n := fl[2*iu : 2*iu+4 : 2*iu+4]
+		v := n[0] + f*(n[2]-n[0]) + lapc*(n[1]+f*(n[3]-n[1]))
+		row[k] = v
+		sum += v
+	}
+	return sum
 }
 
 // lapF returns the tabulated 2D Laplacian of F at q².
@@ -244,7 +266,7 @@ func sortFloats(x []float64) {
 // of sight, renormalises F, then integrates the table into the quadrant table T
 // and the row marginal m.
 func buildTables(k Kernel) *ktables {
-	t := &ktables{fl: make([]float64, 2*(nF+1))}
+	t := &ktables{fl: make([]float64, 2*(nF+2))}
 	gl := newGauss(20)
 	for i := 0; i <= nF; i++ {
 		q := math.Sqrt(float64(i) / nF)
@@ -433,16 +455,18 @@ type hermBasis struct {
 
 func newHermBasis(c float64) hermBasis {
 	var hb hermBasis
-	hb.sign = 1
-	if c < 0 {
-		c = -c
-		hb.sign = -1
-	}
+	hb.set(c)
+	return hb
+}
+
+// set makes hb the basis of coordinate c.
+func (hb *hermBasis) set(c float64) {
+	// Branch-free sign: the sign of a corner offset is unpredictable.
+	hb.sign = math.Copysign(1, c)
+	c = math.Abs(c)
 	if c >= 1 {
-		hb.i = nH - 1
-		hb.h1 = 1
-		hb.saturated = true
-		return hb
+		hb.i, hb.h0, hb.h1, hb.d0, hb.d1, hb.saturated = nH-1, 0, 1, 0, 0, true
+		return
 	}
 	u := c * nH
 	i := int(u)
@@ -451,10 +475,10 @@ func newHermBasis(c float64) hermBasis {
 	s3 := s2 * s
 	hb.i = i
 	hb.h0 = 2*s3 - 3*s2 + 1
-	hb.h1 = -2*s3 + 3*s2
-	hb.d0 = (s3 - 2*s2 + s) / nH
-	hb.d1 = (s3 - s2) / nH
-	return hb
+	hb.h1 = 3*s2 - 2*s3
+	hb.d0 = (s3 - 2*s2 + s) * (1.0 / nH)
+	hb.d1 = (s3 - s2) * (1.0 / nH)
+	hb.saturated = false
 }
 
 // quadrant returns H(a, b) = ∫₀ᵃ∫₀ᵇ F dx dy for a, b given by their Hermite
@@ -473,6 +497,16 @@ func (t *ktables) quadrant(ha, hb *hermBasis) float64 {
 	tb1 := ha.h0*n01.tb + ha.h1*n11.tb + ha.d0*n01.tab + ha.d1*n11.tab
 	v := hb.h0*t0 + hb.h1*t1 + hb.d0*tb0 + hb.d1*tb1
 	return ha.sign * hb.sign * v
+}
+
+// edge returns H(1, c) = T(1, |c|)·sign(c) for c given by its Hermite basis
+// (by symmetry also H(c, 1)): the kernel's light in [0, 1] × [0, c], read
+// from the 2D table's last column.
+func (t *ktables) edge(hc *hermBasis) float64 {
+	const n1 = nH + 1
+	n0 := &t.herm[hc.i*n1+nH]
+	n1n := &t.herm[(hc.i+1)*n1+nH]
+	return hc.sign * (hc.h0*n0.t + hc.h1*n1n.t + hc.d0*n0.tb + hc.d1*n1n.tb)
 }
 
 // quadrantAt is quadrant for coordinates in units of h.

@@ -90,8 +90,15 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	p := &projector{g: g, t: t, nb: nb, x: x, y: y, h: h, w: w,
-		inv: 1 / g.Pix, acc: make([]float64, g.NX*g.NY*nb)}
+	buf := bufPool.Get().(*buffers)
+	defer bufPool.Put(buf)
+	p := &projector{g: g, t: t, nb: nb, x: x, y: y, h: h, w: w, inv: 1 / g.Pix, buffers: buf}
+	if na := g.NX * g.NY * nb; cap(p.acc) < na {
+		p.acc = make([]float64, na)
+	} else {
+		p.acc = p.acc[:na]
+		clear(p.acc)
+	}
 	p.bin(workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
@@ -153,12 +160,31 @@ type projector struct {
 	nb         int
 	x, y, h, w []float64
 	inv        float64 // 1/Pix
-	acc        []float64
+	*buffers
+}
 
+// buffers are the per-call work arrays of ProjectTo, pooled across calls.
+type buffers struct {
+	acc      []float64 // NY·NX·nb, interleaved bands
 	nStripes int
-	span     []uint32 // per particle: first stripe << 16 | last stripe; 0xFFFFFFFF: not on the grid
-	start    []int    // CSR offsets per stripe, len nStripes+1
-	list     []int32  // particle indices per stripe, in index order
+	span     []uint32 // per particle: first stripe << 16 | last stripe; 0xFFFFFFFF: off the grid
+	counts   []int
+	off      []int
+	start    []int // record offsets per stripe, len nStripes+1
+	// rec holds, per stripe and in particle-index order, one record
+	// (px, py, hp, w₀ … w_{nb−1}) per particle touching the stripe:
+	// positions and h in pixel units. Copying them once makes the deposit
+	// pass stream through memory instead of gathering scattered particles.
+	rec []float64
+}
+
+var bufPool = sync.Pool{New: func() any { return new(buffers) }}
+
+func growInts(s []int, n int) []int {
+	if cap(s) < n {
+		return make([]int, n)
+	}
+	return s[:n]
 }
 
 // footprint returns the particle's position and smoothing length in pixel
@@ -191,25 +217,29 @@ func clampFloor(v float64, lo, hi int) int {
 	return int(math.Floor(v))
 }
 
-// bin assigns each particle to the stripes its footprint's rows fall in,
-// as CSR lists in particle-index order. Chunks are fixed (independent of
-// workers), so the lists are too.
+// bin assigns each particle to the stripes its footprint's rows fall in and
+// copies its record into each, in particle-index order. Chunks are fixed
+// (independent of workers), so the records are too.
 func (p *projector) bin(workers int) {
 	n := len(p.x)
 	p.nStripes = (p.g.NY + stripeRows - 1) / stripeRows
 	if p.nStripes > 1<<15 {
 		panic("sph: grid too tall")
 	}
-	p.span = make([]uint32, n)
+	if cap(p.span) < n {
+		p.span = make([]uint32, n)
+	}
+	p.span = p.span[:n]
 	const chunk = 1 << 14
 	nc := (n + chunk - 1) / chunk
-	counts := make([]int, nc*p.nStripes)
+	ns := p.nStripes
+	p.counts = growInts(p.counts, nc*ns)
+	clear(p.counts)
 	parallelRange(nc, workers, func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
-			cnt := counts[c*p.nStripes : (c+1)*p.nStripes]
+			cnt := p.counts[c*ns : (c+1)*ns]
 			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-				px, py, hp, ok := p.footprint(i)
-				_ = px
+				_, py, hp, ok := p.footprint(i)
 				if !ok {
 					p.span[i] = math.MaxUint32
 					continue
@@ -225,29 +255,37 @@ func (p *projector) bin(workers int) {
 		}
 	})
 	// Offsets: stripe-major, then chunk order.
-	off := make([]int, nc*p.nStripes)
-	p.start = make([]int, p.nStripes+1)
+	p.off = growInts(p.off, nc*ns)
+	p.start = growInts(p.start, ns+1)
+	rs := 3 + p.nb
 	tot := 0
-	for s := 0; s < p.nStripes; s++ {
+	for s := 0; s < ns; s++ {
 		p.start[s] = tot
 		for c := 0; c < nc; c++ {
-			off[c*p.nStripes+s] = tot
-			tot += counts[c*p.nStripes+s]
+			p.off[c*ns+s] = tot
+			tot += p.counts[c*ns+s] * rs
 		}
 	}
-	p.start[p.nStripes] = tot
-	p.list = make([]int32, tot)
+	p.start[ns] = tot
+	if cap(p.rec) < tot {
+		p.rec = make([]float64, tot, tot+tot/4)
+	}
+	p.rec = p.rec[:tot]
 	parallelRange(nc, workers, func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
-			o := off[c*p.nStripes : (c+1)*p.nStripes]
+			o := p.off[c*ns : (c+1)*ns]
 			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
 				sp := p.span[i]
 				if sp == math.MaxUint32 {
 					continue
 				}
+				px, py, hp, _ := p.footprint(i)
+				wi := p.w[i*p.nb : (i+1)*p.nb]
 				for s := int(sp >> 16); s <= int(sp&0xFFFF); s++ {
-					p.list[o[s]] = int32(i)
-					o[s]++
+					r := p.rec[o[s] : o[s]+rs]
+					r[0], r[1], r[2] = px, py, hp
+					copy(r[3:], wi)
+					o[s] += rs
 				}
 			}
 		}
@@ -256,13 +294,13 @@ func (p *projector) bin(workers int) {
 
 // scratch is one worker's footprint buffers.
 type scratch struct {
-	bx      []hermBasis
-	colM    []float64
-	hRow    []float64
-	dPrev   []float64
-	dNext   []float64
 	row     []float64
 	weights []float64
+	// depositCells' buffers (fixed size, reused without zeroing).
+	bx     [maxCellSpan + 1]hermBasis
+	colM   [maxCellSpan + 1]float64
+	h0, h1 [maxCellSpan + 1]float64
+	w      [maxCellSpan * maxCellSpan]float64
 }
 
 func grow(s []float64, n int) []float64 {
@@ -279,10 +317,11 @@ func (p *projector) stripe(st int, s *scratch) {
 	if cap(s.weights) < p.nb {
 		s.weights = make([]float64, p.nb)
 	}
-	for _, i32 := range p.list[p.start[st]:p.start[st+1]] {
-		i := int(i32)
-		px, py, hp, _ := p.footprint(i)
-		wp := p.w[i*p.nb : (i+1)*p.nb]
+	rs := 3 + p.nb
+	recs := p.rec[p.start[st]:p.start[st+1]]
+	for k := 0; k+rs <= len(recs); k += rs {
+		r := recs[k : k+rs : k+rs]
+		px, py, hp, wp := r[0], r[1], r[2], r[3:]
 		if hp < cellIntegralMaxH {
 			p.depositCells(px, py, hp, r0, r1, wp, s)
 		} else {
@@ -296,6 +335,18 @@ func (p *projector) addPixel(i, j int, v float64, wp []float64) {
 	a := p.acc[(j*p.g.NX+i)*p.nb:]
 	for b, wb := range wp {
 		a[b] += v * wb
+	}
+}
+
+// addBlock adds v[r*ncol+k]·wp to pixels (i0+k, j0+r), k < ncol, r < nrow.
+func (p *projector) addBlock(i0, j0, ncol, nrow int, v, wp []float64) {
+	nb, nx := p.nb, p.g.NX
+	if nb == 4 {
+		addBlock4(p.acc[(j0*nx+i0)*4:], 4*nx, v[:ncol*nrow], ncol, wp)
+		return
+	}
+	for r := range nrow {
+		p.addRow(i0, j0+r, v[r*ncol:(r+1)*ncol], wp)
 	}
 }
 
@@ -321,12 +372,16 @@ func (p *projector) addRow(i0, j int, v []float64, wp []float64) {
 	}
 }
 
+// maxCellSpan bounds the pixels per axis of a particle deposited by
+// depositCells: floor(p+h) − floor(p−h) + 1 ≤ 2h + 1 < 2·cellIntegralMaxH + 1.
+const maxCellSpan = 2*cellIntegralMaxH + 1
+
 // depositCells deposits a particle with exact cell integrals: pixel (i, j)
 // gets the mixed difference of the quadrant integral H at its four corners,
 // so the footprint over the whole plane telescopes to 4·T(1, 1) = 1. A corner
-// outside the kernel's x (or y) extent has H = ±T(1, b) = ±M(b)/2 (or
-// ±M(a)/2), read from the 1D strip table; only corners inside both extents
-// need the 2D table.
+// outside the kernel's x (or y) extent has H = ±T(1, b) (or ±T(1, a)), a 1D
+// interpolation along the table's edge; only corners inside both extents need
+// the full bicubic one.
 func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s *scratch) {
 	nx := p.g.NX
 	fi0, fi1 := math.Floor(px-hp), math.Floor(px+hp)
@@ -346,58 +401,61 @@ func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s
 	j0, j1 := clampFloor(py-hp, r0, r1), clampFloor(py+hp, r0, r1)
 	t := p.t
 	ih := 1 / hp
-	nc := i1 - i0 + 2 // corner columns
-	if cap(s.bx) < nc {
-		s.bx = make([]hermBasis, nc, 2*nc)
-	}
-	bx := s.bx[:nc]
-	s.colM = grow(s.colM, nc)
-	colM := s.colM
-	for e := range bx {
+	ncol := i1 - i0 + 1
+	bx, colM := &s.bx, &s.colM
+	for e := 0; e <= ncol; e++ {
 		a := (float64(i0+e) - px) * ih
-		bx[e] = newHermBasis(a)
-		colM[e] = 0.5 * t.stripAt(a) // H(a, ±1) = ±M(a)/2
+		if a <= -1 || a >= 1 {
+			// Outside the kernel's x extent: H(a, ±1) = ±T(1, 1)·sign(a).
+			bx[e].saturated = true
+			bx[e].sign = math.Copysign(1, a)
+			colM[e] = math.Copysign(0.25, a)
+			continue
+		}
+		bx[e].set(a)
+		colM[e] = t.edge(&bx[e]) // H(a, ±1) = ±T(1, a)
 	}
-	s.hRow = grow(s.hRow, nc)
-	s.dPrev = grow(s.dPrev, nc-1)
-	s.dNext = grow(s.dNext, nc-1)
-	s.row = grow(s.row, nc-1)
-	hrow := s.hRow
-	corner := func(c int, drow []float64) {
+	hPrev, hCur := &s.h0, &s.h1
+	w := &s.w
+	var by hermBasis
+	for c := j0; c <= j1+1; c++ {
 		b := (float64(c) - py) * ih
 		if b <= -1 || b >= 1 {
-			sb := 1.0
-			if b < 0 {
-				sb = -1
-			}
-			for e := range hrow {
-				hrow[e] = sb * colM[e]
+			sb := math.Copysign(1, b)
+			for e := 0; e <= ncol; e++ {
+				hCur[e] = sb * colM[e]
 			}
 		} else {
-			by := newHermBasis(b)
-			rowM := 0.5 * t.stripAt(b) // H(±1, b) = ±M(b)/2
-			for e := range hrow {
-				if bx[e].saturated {
-					hrow[e] = bx[e].sign * rowM
-				} else {
-					hrow[e] = t.quadrant(&bx[e], &by)
+			by.set(b)
+			rowM := t.edge(&by) // H(±1, b) = ±T(1, b)
+			// Rows jb and jb+1 of the 2D table; quadrant inlined.
+			const n1 = nH + 1
+			r0 := t.herm[by.i*n1 : (by.i+1)*n1 : (by.i+1)*n1]
+			r1 := t.herm[(by.i+1)*n1 : (by.i+2)*n1 : (by.i+2)*n1]
+			for e := 0; e <= ncol; e++ {
+				ha := &bx[e]
+				if ha.saturated {
+					hCur[e] = ha.sign * rowM
+					continue
 				}
+				n00, n10 := &r0[ha.i], &r0[ha.i+1]
+				n01, n11 := &r1[ha.i], &r1[ha.i+1]
+				t0 := ha.h0*n00.t + ha.h1*n10.t + ha.d0*n00.ta + ha.d1*n10.ta
+				t1 := ha.h0*n01.t + ha.h1*n11.t + ha.d0*n01.ta + ha.d1*n11.ta
+				tb0 := ha.h0*n00.tb + ha.h1*n10.tb + ha.d0*n00.tab + ha.d1*n10.tab
+				tb1 := ha.h0*n01.tb + ha.h1*n11.tb + ha.d0*n01.tab + ha.d1*n11.tab
+				hCur[e] = ha.sign * by.sign * (by.h0*t0 + by.h1*t1 + by.d0*tb0 + by.d1*tb1)
 			}
 		}
-		for e := range drow {
-			drow[e] = hrow[e+1] - hrow[e]
+		if c > j0 {
+			wr := w[(c-1-j0)*ncol : (c-j0)*ncol]
+			for e := range wr {
+				wr[e] = (hCur[e+1] - hCur[e]) - (hPrev[e+1] - hPrev[e])
+			}
 		}
+		hPrev, hCur = hCur, hPrev
 	}
-	corner(j0, s.dPrev)
-	for j := j0; j <= j1; j++ {
-		corner(j+1, s.dNext)
-		row := s.row
-		for e := range row {
-			row[e] = s.dNext[e] - s.dPrev[e]
-		}
-		p.addRow(i0, j, row, wp)
-		s.dPrev, s.dNext = s.dNext, s.dPrev
-	}
+	p.addBlock(i0, j0, ncol, j1-j0+1, w[:], wp)
 }
 
 // depositRows deposits a particle with h ≥ cellIntegralMaxH pixels row by
@@ -464,21 +522,7 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 		if ib >= ia {
 			row = grow(s.row, ib-ia+1)
 			s.row = row
-			dx := float64(ia) + 0.5 - px
-			for k := range row {
-				q2 := dx*dx*ih2 + e2
-				dx++
-				var v float64
-				if q2 < 1 {
-					u := q2 * nF
-					iu := int(u)
-					f := u - float64(iu)
-					fl := t.fl[2*iu : 2*iu+4 : 2*iu+4]
-					v = fl[0] + f*(fl[2]-fl[0]) + lapc*(fl[1]+f*(fl[3]-fl[1]))
-				}
-				row[k] = v
-				sum += v
-			}
+			sum = t.sampleRow(row, float64(ia)+0.5-px, ih2*nF, e2*nF, lapc)
 		}
 		if !(sum > 0) {
 			// No on-grid pixel centre of this row lies inside the
@@ -493,6 +537,13 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 			s.weights[b] = wb * sc
 		}
 		p.addRow(ia, j, row, s.weights)
+	}
+}
+
+// addBlock4Generic is the portable form of addBlock4.
+func addBlock4Generic(a []float64, stride int, v []float64, ncol int, wp []float64) {
+	for r := 0; r*ncol < len(v); r++ {
+		addRow4Generic(a[r*stride:], v[r*ncol:(r+1)*ncol], wp)
 	}
 }
 

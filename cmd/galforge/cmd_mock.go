@@ -8,8 +8,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"runtime"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -23,10 +21,7 @@ import (
 )
 
 type mockOptions struct {
-	cf        configFlags
-	out       string
-	shard     string
-	workers   int
+	jobFlags
 	preview   bool
 	perObject bool
 }
@@ -59,10 +54,7 @@ their training shards join with shard.Concat into a byte-identical file. Particl
 			return runMock(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.cf.register(cmd)
-	cmd.Flags().StringVar(&o.out, "out", "", "output directory (overrides the config's out)")
-	cmd.Flags().StringVar(&o.shard, "shard", "", "make only part i of N (0-based), e.g. --shard 3/16")
-	cmd.Flags().IntVar(&o.workers, "workers", -1, "parallel workers (0 = one per core)")
+	o.jobFlags.register(cmd, "make")
 	cmd.Flags().BoolVar(&o.preview, "preview", false, "write a PNG contact sheet of the first stamps")
 	cmd.Flags().BoolVar(&o.perObject, "per-object", false, "also write one FITS file per stamp")
 	return cmd
@@ -89,19 +81,9 @@ func truthVector(o mock.Object) []float64 {
 }
 
 func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error {
-	cfg, err := o.cf.load()
+	cfg, sh, workers, err := o.load()
 	if err != nil {
 		return err
-	}
-	if o.out != "" {
-		cfg.Out = o.out
-	}
-	if o.workers >= 0 {
-		cfg.Workers = o.workers
-	}
-	sh, err := parseShard(o.shard)
-	if err != nil {
-		return usageError{err}
 	}
 	mc := cfg.Mock
 	gen, err := mock.NewGenerator(mc)
@@ -116,10 +98,6 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	mine := objs[lo:hi]
 	if len(mine) == 0 {
 		return usageError{fmt.Errorf("mock: shard %d/%d of %d objects is empty", sh.I, sh.N, len(objs))}
-	}
-	workers := cfg.Workers
-	if workers == 0 {
-		workers = runtime.NumCPU()
 	}
 	hash := cfg.MockHash()
 	suffix := sh.Suffix()
@@ -171,9 +149,9 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	bar := progress.New(stderr, "mock", len(mine))
 	cat := newMockCatalogue(len(mine), bd)
 	var preview []*mock.Stamp
-	drawers := make([]*mockDrawer, workers)
+	drawers := make([]*sersic.Drawer, workers)
 	for w := range drawers {
-		drawers[w] = &mockDrawer{d: gen.NewDrawer()}
+		drawers[w] = gen.NewDrawer()
 	}
 	// Batches are made in parallel and written in order: memory stays bounded
 	// and the outputs do not depend on the number of workers.
@@ -185,22 +163,12 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 			return fmt.Errorf("mock: interrupted (nothing written; rerun): %w", err)
 		}
 		b1 := min(b0+batch, len(mine))
-		var wg sync.WaitGroup
-		next := make(chan int)
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(d *mockDrawer) {
-				defer wg.Done()
-				for j := range next {
-					stamps[j-b0], errs[j-b0] = gen.Stamp(d.d, mine[j], cfg.Seed)
-				}
-			}(drawers[w])
-		}
-		for j := b0; j < b1; j++ {
-			next <- j
-		}
-		close(next)
-		wg.Wait()
+		// Worker w draws jobs w, w+workers, …: each drawer is used by one goroutine.
+		parallel(context.Background(), workers, workers, func(w int) {
+			for j := b0 + w; j < b1; j += workers {
+				stamps[j-b0], errs[j-b0] = gen.Stamp(drawers[w], mine[j], cfg.Seed)
+			}
+		})
 		for j := b0; j < b1; j++ {
 			st, o := stamps[j-b0], mine[j]
 			if errs[j-b0] != nil {
@@ -272,8 +240,6 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	fmt.Fprintf(stdout, "wrote %d stamps: %s, %s.csv, %s\n", len(mine), stampsPath, base, shardPath)
 	return nil
 }
-
-type mockDrawer struct{ d *sersic.Drawer }
 
 // shortName shortens a truth column name to fit a T_ card (6 characters).
 func shortName(n string) string {

@@ -7,11 +7,9 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -25,10 +23,7 @@ import (
 )
 
 type renderOptions struct {
-	cf       configFlags
-	out      string
-	shard    string
-	workers  int
+	jobFlags
 	groups   string
 	subhalo  int
 	views    string
@@ -59,11 +54,8 @@ render.preview), so a snapshot renders without a config file.`,
 			return runRender(cmd.Context(), cmd, o, args, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.cf.register(cmd)
+	o.jobFlags.register(cmd, "render")
 	f := cmd.Flags()
-	f.StringVar(&o.out, "out", "", "output directory (overrides the config's out)")
-	f.StringVar(&o.shard, "shard", "", "render only part i of N of the snapshots (0-based), e.g. --shard 3/16")
-	f.IntVar(&o.workers, "workers", -1, "parallel workers (0 = one per core)")
 	f.StringVar(&o.groups, "groups", "", "group catalogue for --subhalo")
 	f.IntVar(&o.subhalo, "subhalo", -1, "subhalo index in the group catalogue")
 	f.StringVar(&o.views, "views", "", "view set: fibonacci:N, random:N, faceon-edgeon:N, axes, explicit:x,y,z;…")
@@ -137,19 +129,9 @@ type renderRow struct {
 
 func runRender(ctx context.Context, cmd *cobra.Command, o renderOptions, args []string, stdout, stderr io.Writer) error {
 	o.cf.sets = append(o.cf.sets, renderSets(cmd, o)...)
-	cfg, err := o.cf.load()
+	cfg, sh, workers, err := o.load()
 	if err != nil {
 		return err
-	}
-	if o.out != "" {
-		cfg.Out = o.out
-	}
-	if o.workers >= 0 {
-		cfg.Workers = o.workers
-	}
-	sh, err := parseShard(o.shard)
-	if err != nil {
-		return usageError{err}
 	}
 	opt := sims.ReadOptions{GroupFile: o.groups, Subhalo: o.subhalo, Centre: cfg.Render.Centre, WithGas: cfg.Render.Dust.Enabled}
 	if err := opt.Validate(); err != nil {
@@ -161,10 +143,6 @@ func runRender(ctx context.Context, cmd *cobra.Command, o renderOptions, args []
 	}
 	lo, hi := sh.Range(len(inputs))
 	mine := inputs[lo:hi]
-	workers := cfg.Workers
-	if workers == 0 {
-		workers = runtime.NumCPU()
-	}
 	snapWorkers := max(1, min(workers, len(mine)))
 	rd, err := render.NewRenderer(cfg.Render, cfg.Cosmology.FlatLCDM(), max(1, workers/snapWorkers))
 	if err != nil {
@@ -188,30 +166,10 @@ func runRender(ctx context.Context, cmd *cobra.Command, o renderOptions, args []
 	results := make([][]renderRow, len(mine))
 	errs := make([]error, len(mine))
 	bar := progress.New(stderr, "render", len(mine))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < snapWorkers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				results[j], errs[j] = renderOne(rd, cfg, opt, prov, mine[j], imgDir, prevDir)
-				bar.Add(1)
-			}
-		}()
-	}
-	var cancelled error
-feed:
-	for j := range mine {
-		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			cancelled = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	cancelled := parallel(ctx, len(mine), snapWorkers, func(j int) {
+		results[j], errs[j] = renderOne(rd, cfg, opt, prov, mine[j], imgDir, prevDir)
+		bar.Add(1)
+	})
 	if cancelled != nil {
 		return fmt.Errorf("render: interrupted (finished snapshots are kept; rerun to resume): %w", cancelled)
 	}

@@ -7,10 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -23,12 +21,7 @@ import (
 	"github.com/galforge/galforge/sims/toy"
 )
 
-type simulateOptions struct {
-	cf      configFlags
-	out     string
-	shard   string
-	workers int
-}
+type simulateOptions struct{ jobFlags }
 
 func newSimulateCommand() *cobra.Command {
 	var o simulateOptions
@@ -47,10 +40,7 @@ snapshots exist with the same config hash.`,
 			return runSimulate(cmd.Context(), o, cmd.OutOrStdout(), cmd.ErrOrStderr())
 		},
 	}
-	o.cf.register(cmd)
-	cmd.Flags().StringVar(&o.out, "out", "", "output directory (overrides the config's out)")
-	cmd.Flags().StringVar(&o.shard, "shard", "", "simulate only part i of N (0-based), e.g. --shard 3/16")
-	cmd.Flags().IntVar(&o.workers, "workers", -1, "parallel workers (overrides the config's workers; 0 = one per core)")
+	o.jobFlags.register(cmd, "simulate")
 	return cmd
 }
 
@@ -61,19 +51,9 @@ type doneRecord struct {
 }
 
 func runSimulate(ctx context.Context, o simulateOptions, stdout, stderr io.Writer) error {
-	cfg, err := o.cf.load()
+	cfg, sh, workers, err := o.load()
 	if err != nil {
 		return err
-	}
-	if o.out != "" {
-		cfg.Out = o.out
-	}
-	if o.workers >= 0 {
-		cfg.Workers = o.workers
-	}
-	sh, err := parseShard(o.shard)
-	if err != nil {
-		return usageError{err}
 	}
 	plan := toy.Plan(cfg.Simulate)
 	lo, hi := sh.Range(len(plan))
@@ -85,10 +65,6 @@ func runSimulate(ctx context.Context, o simulateOptions, stdout, stderr io.Write
 	hash := cfg.SimulateHash()
 	cs := cfg.Cosmology.FlatLCDM()
 	meta := arepo.Meta{Version: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}
-	workers := cfg.Workers
-	if workers == 0 {
-		workers = runtime.NumCPU()
-	}
 	fmt.Fprintf(stderr, "simulate: %d galaxies (of %d; shard %d/%d), %d workers, out %s, config hash %s\n",
 		len(mine), len(plan), sh.I, sh.N, workers, cfg.Out, hash)
 
@@ -99,31 +75,11 @@ func runSimulate(ctx context.Context, o simulateOptions, stdout, stderr io.Write
 	}
 	results := make([]result, len(mine))
 	bar := progress.New(stderr, "simulate", len(mine))
-	jobs := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for j := range jobs {
-				tr, files, err := simulateGalaxy(cfg, meta, snapDir, mine[j])
-				results[j] = result{tr, files, err}
-				bar.Add(1)
-			}
-		}()
-	}
-	var cancelled error
-feed:
-	for j := range mine {
-		select {
-		case jobs <- j:
-		case <-ctx.Done():
-			cancelled = ctx.Err()
-			break feed
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	cancelled := parallel(ctx, len(mine), workers, func(j int) {
+		tr, files, err := simulateGalaxy(cfg, meta, snapDir, mine[j])
+		results[j] = result{tr, files, err}
+		bar.Add(1)
+	})
 	if cancelled != nil {
 		return fmt.Errorf("simulate: interrupted (finished galaxies are kept; rerun to resume): %w", cancelled)
 	}

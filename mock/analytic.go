@@ -194,7 +194,14 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if p.Convention == "instrumental" {
 		conv = sersic.Instrumental
 	}
-	g.proto, err = sersic.NewDrawer(cfg.StampSize, cfg.StampSize, cfg.PixelScaleArcsec, g.PSF.Data, g.PSF.NX, g.PSF.NY, conv)
+	// A prepared or analytic PSF is centred on its middle pixel; an
+	// unprepared file PSF (a raw star stamp) is used about its light
+	// centroid, as GalSim's InterpolatedImage re-centred on its centroid.
+	sp := sersic.CentredPSF(g.PSF.Data, g.PSF.NX, g.PSF.NY)
+	if p.Kind == "file" && !p.Prepare {
+		sp = sersic.CentroidPSF(g.PSF.Data, g.PSF.NX, g.PSF.NY)
+	}
+	g.proto, err = sersic.NewDrawerPSF(cfg.StampSize, cfg.StampSize, cfg.PixelScaleArcsec, sp, conv)
 	if err != nil {
 		return nil, fmt.Errorf("mock.psf: %w", err)
 	}

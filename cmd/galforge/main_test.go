@@ -311,7 +311,7 @@ func readCube(t *testing.T, path string, ext string) ([]float32, []int) {
 func TestMockGalSimPeer(t *testing.T) {
 	out := t.TempDir()
 	_, stderr, code := run(t, "mock", "-c", "../../configs/galsim-peer.yaml", "--out", out,
-		"--set", "mock.psf.file=../../mock/sersic/testdata/psf.fits",
+		"--set", "mock.psf.file=../../mock/sersic/testdata/f105w_psf.fits.gz",
 		"--set", "mock.profile.table=../../mock/sersic/testdata/sersic_truth.csv")
 	if code != 0 {
 		t.Fatalf("mock: exit %d\n%s", code, stderr)

@@ -47,15 +47,18 @@ test: deps vet
 
 # The main job on the built-in default: simulate the quickstart set, render
 # every snapshot in 10 views and 4 bands (+ mass) with PNG contact sheets,
-# render the real CAMELS-TNG galaxy the same way, and summarise.
+# render the real CAMELS-TNG galaxy the same way, make 256 analytic F160W
+# stamps with noise and a training shard, and summarise.
 demo: build
 	$(BIN) simulate -c configs/quickstart.yaml --out $(DEMO_OUT)
 	$(BIN) render -c configs/quickstart.yaml --out $(DEMO_OUT)
 	$(BIN) render testdata/camels/camels_snap.hdf5 --groups testdata/camels/camels_subhalo.hdf5 --subhalo 3 \
 	  -c configs/quickstart.yaml --fov-kpc 40 --out $(DEMO_OUT)/camels
+	$(BIN) mock -c configs/candels-f160w-sersic.yaml --set mock.n_objects=256 --out $(DEMO_OUT)/mock --preview
 	@echo "--- first rows of $(DEMO_OUT)/truth.csv"
 	@head -n 6 $(DEMO_OUT)/truth.csv
 	@echo "--- contact sheets (views x bands): $(DEMO_OUT)/previews/*.png and $(DEMO_OUT)/camels/previews/*.png"
+	@echo "--- analytic F160W stamps: $(DEMO_OUT)/mock/stamps.fits, preview $(DEMO_OUT)/mock/preview.png"
 	@echo "--- galforge sims inspect on the first snapshot"
 	$(BIN) sims inspect $$(ls $(DEMO_OUT)/snapshots/*.hdf5 | head -n 1)
 	@echo "--- the real CAMELS-TNG galaxy (subhalo 3) for comparison"

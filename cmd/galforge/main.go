@@ -49,7 +49,7 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand(), newMockCommand())
+	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand(), newMockCommand(), newShardsCommand())
 	return root
 }
 

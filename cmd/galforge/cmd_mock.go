@@ -275,8 +275,8 @@ func newMockCatalogue(n int, bd bool) *mockCatalogue {
 	add("id", "", "i")
 	add("band", "", "s")
 	add("profile", "", "s")
-	add("flux_e_s", "electron/s", "f")
-	add("flux_in_stamp", "electron/s", "f")
+	add("flux_e_s", "ct/s", "f") // FITS-standard unit for e⁻/s (counts)
+	add("flux_in_stamp", "ct/s", "f")
 	add("snr", "", "f")
 	for _, tc := range truthColumns(bd) {
 		add(tc.Name, tc.Unit, "f")

@@ -300,6 +300,11 @@ func (c Config) SimulateHash() string { return Hash(c.Seed, c.Cosmology, c.Simul
 func (c Config) MockHash() string {
 	m := c.Mock
 	m.Preview, m.PerObject = false, false
+	if m.Source == "particles" { // the stamps also depend on how snapshots are rendered
+		r := c.Render
+		r.Input, r.Preview = "", false
+		return Hash(c.Seed, c.Cosmology, r, m)
+	}
 	return Hash(c.Seed, m)
 }
 

@@ -166,29 +166,8 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	}
 	p := cfg.PSF
 	var err error
-	switch p.Kind {
-	case "file":
-		g.PSF, err = psf.FromFITS(p.File, p.HDU, p.FileScaleArcsec)
-		if err != nil {
-			return nil, fmt.Errorf("mock.psf.file: %w", err)
-		}
-		if p.Prepare {
-			if err := g.PSF.Prepare(psf.PrepareOptions{}); err != nil {
-				return nil, fmt.Errorf("mock.psf.file %q: %w", p.File, err)
-			}
-		}
-		if math.Abs(g.PSF.PixelScaleArcsec-cfg.PixelScaleArcsec) > 1e-6*cfg.PixelScaleArcsec {
-			if g.PSF, err = g.PSF.Resample(cfg.PixelScaleArcsec, p.Size); err != nil {
-				return nil, fmt.Errorf("mock.psf.file %q: resample: %w", p.File, err)
-			}
-		}
-	case "moffat":
-		g.PSF, err = psf.Moffat(p.FWHMArcsec, p.Beta, cfg.PixelScaleArcsec, p.Size)
-	case "gaussian":
-		g.PSF, err = psf.Gaussian(p.FWHMArcsec, cfg.PixelScaleArcsec, p.Size)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("mock.psf: %w", err)
+	if g.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
+		return nil, err
 	}
 	conv := sersic.Effective
 	if p.Convention == "instrumental" {

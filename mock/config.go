@@ -9,11 +9,15 @@ import (
 )
 
 // Config is the `mock:` section of an experiment config. The analytic
-// source draws Sérsic or bulge+disc profiles; particle mocks (from render
-// images) are not implemented yet.
+// source draws Sérsic or bulge+disc profiles; the particles source renders
+// snapshots (with the render section, on a grid matched to the detector)
+// and observes every view in every photometric band of render.bands.
 type Config struct {
-	// Source is "analytic" (the only one implemented). Default "analytic".
+	// Source is "analytic" or "particles". Default "analytic".
 	Source string `mapstructure:"source"`
+	// Oversample is the render grid's oversampling of detector pixels for
+	// particle mocks. Default 3.
+	Oversample int `mapstructure:"oversample"`
 	// NObjects is the number of analytic objects (ignored with a table). Default 1000.
 	NObjects int `mapstructure:"n_objects"`
 	// StampSize is the stamp side in pixels. Default 64.
@@ -48,6 +52,9 @@ type PSFConfig struct {
 	Kind string `mapstructure:"kind"`
 	// File is a FITS PSF image (kind file).
 	File string `mapstructure:"file"`
+	// Files gives a FITS PSF per band (particle mocks), e.g. {F160W: psf160.fits};
+	// bands not listed use Kind/File.
+	Files map[string]string `mapstructure:"files"`
 	// HDU is the HDU index of the PSF image in File. Default 0.
 	HDU int `mapstructure:"hdu"`
 	// FileScaleArcsec is the PSF file's pixel scale (0: from its header).
@@ -104,7 +111,7 @@ type ProfileConfig struct {
 // DefaultConfig returns the mock defaults.
 func DefaultConfig() Config {
 	return Config{
-		Source: "analytic", NObjects: 1000, StampSize: 64, Band: "F160W", PixelScaleArcsec: 0.06,
+		Source: "analytic", Oversample: 3, NObjects: 1000, StampSize: 64, Band: "F160W", PixelScaleArcsec: 0.06,
 		Exposure: instrument.CANDELSWide,
 		PSF:      PSFConfig{Kind: "moffat", Convention: "effective", Prepare: true, FWHMArcsec: 0.18, Beta: 3, Size: 41},
 		Noise:    NoiseConfig{Enabled: true},
@@ -120,8 +127,19 @@ func (c Config) Validate() error {
 		errs = append(errs, fmt.Errorf("mock.%s = %v: %s", key, v, why))
 	}
 	fin := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-	if c.Source != "analytic" {
-		bad("source", c.Source, "only analytic is implemented (particle mocks from render images are not yet)")
+	if c.Source != "analytic" && c.Source != "particles" {
+		bad("source", c.Source, "want analytic or particles")
+	}
+	if c.Oversample < 1 || c.Oversample > 16 {
+		bad("oversample", c.Oversample, "must be in [1, 16]")
+	}
+	for b, f := range c.PSF.Files {
+		if _, err := instrument.BandByName(b); err != nil {
+			bad("psf.files", b, err.Error())
+		}
+		if f == "" {
+			bad("psf.files."+b, `""`, "needs a FITS file")
+		}
 	}
 	if c.NObjects < 1 || c.NObjects > 100_000_000 {
 		bad("n_objects", c.NObjects, "must be in [1, 1e8]")

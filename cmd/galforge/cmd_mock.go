@@ -86,6 +86,19 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 		return err
 	}
 	mc := cfg.Mock
+	hash := cfg.MockHash()
+	suffix := sh.Suffix()
+	donePath := filepath.Join(cfg.Out, "mock"+suffix+".done.json")
+	if b, err := os.ReadFile(donePath); err == nil {
+		var rec struct{ ConfigHash string }
+		if json.Unmarshal(b, &rec) == nil && rec.ConfigHash == hash && (!mc.Preview || exists(filepath.Join(cfg.Out, "preview"+suffix+".png"))) {
+			fmt.Fprintf(stdout, "mock: outputs in %s are complete for config hash %s; nothing to do\n", cfg.Out, hash)
+			return nil
+		}
+	}
+	if mc.Source == "particles" {
+		return runMockParticles(ctx, cfg, sh, workers, hash, stdout, stderr)
+	}
 	gen, err := mock.NewGenerator(mc)
 	if err != nil {
 		return usageError{err}
@@ -98,16 +111,6 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	mine := objs[lo:hi]
 	if len(mine) == 0 {
 		return usageError{fmt.Errorf("mock: shard %d/%d of %d objects is empty", sh.I, sh.N, len(objs))}
-	}
-	hash := cfg.MockHash()
-	suffix := sh.Suffix()
-	donePath := filepath.Join(cfg.Out, "mock"+suffix+".done.json")
-	if b, err := os.ReadFile(donePath); err == nil {
-		var rec struct{ ConfigHash string }
-		if json.Unmarshal(b, &rec) == nil && rec.ConfigHash == hash && (!mc.Preview || exists(filepath.Join(cfg.Out, "preview"+suffix+".png"))) {
-			fmt.Fprintf(stdout, "mock: outputs in %s are complete for config hash %s; nothing to do\n", cfg.Out, hash)
-			return nil
-		}
 	}
 	for _, d := range []string{cfg.Out, filepath.Join(cfg.Out, "shards")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {

@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/galforge/galforge/mock/instrument"
 	"github.com/galforge/galforge/mock/noise"
 	"github.com/galforge/galforge/mock/psf"
 	"github.com/galforge/galforge/mock/sersic"
@@ -135,13 +134,10 @@ func readTable(path string, bd bool) ([]Object, error) {
 
 // Generator makes observed stamps of analytic objects with one config.
 type Generator struct {
-	cfg      Config
-	Band     instrument.Band
-	ZP       float64 // AB magnitude of 1 e⁻/s
-	ExptimeS float64
-	NExp     int
-	PSF      *psf.Image // on the stamp pixel grid, sum 1
-	proto    *sersic.Drawer
+	cfg Config
+	Exposure
+	PSF   *psf.Image // on the stamp pixel grid, sum 1
+	proto *sersic.Drawer
 }
 
 // NewGenerator loads the band, exposure and PSF of cfg.
@@ -149,23 +145,12 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	band, _ := instrument.BandByName(cfg.Band)
-	band = band.WithPixelScale(cfg.PixelScaleArcsec)
-	g := &Generator{cfg: cfg, Band: band, ZP: band.ZeroPointAB}
-	if cfg.ZeroPointAB > 0 {
-		g.ZP = cfg.ZeroPointAB
+	e, err := newExposure(cfg, cfg.Band)
+	if err != nil {
+		return nil, err
 	}
-	pre, _ := instrument.Preset(cfg.Exposure)
-	exp, ok := pre[strings.ToUpper(band.Name)]
-	if !ok && cfg.ExptimeS == 0 {
-		return nil, fmt.Errorf("mock.exposure = %s has no %s exposure: set mock.exptime_s", cfg.Exposure, band.Name)
-	}
-	g.ExptimeS, g.NExp = exp.TimeS, max(exp.NExp, 1)
-	if cfg.ExptimeS > 0 {
-		g.ExptimeS = cfg.ExptimeS
-	}
+	g := &Generator{cfg: cfg, Exposure: e}
 	p := cfg.PSF
-	var err error
 	if g.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
 		return nil, err
 	}

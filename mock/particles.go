@@ -28,11 +28,8 @@ import (
 // that sampling rather than exactly. Oversample 1 convolves at the detector
 // scale directly.
 type Observer struct {
-	cfg        Config
-	Band       instrument.Band
-	ZP         float64
-	ExptimeS   float64
-	NExp       int
+	cfg Config
+	Exposure
 	Oversample int
 	// PSF is the PSF at the detector scale (what stamps.fits records).
 	PSF   *psf.Image
@@ -43,26 +40,13 @@ type Observer struct {
 // NewObserver prepares band's observation of NPix = cfg.StampSize detector
 // pixels from images oversample times finer.
 func NewObserver(cfg Config, band string, oversample int) (*Observer, error) {
-	b, err := instrument.BandByName(band)
+	e, err := newExposure(cfg, band)
 	if err != nil {
-		return nil, fmt.Errorf("mock: %w", err)
+		return nil, err
 	}
-	b = b.WithPixelScale(cfg.PixelScaleArcsec)
-	ob := &Observer{cfg: cfg, Band: b, ZP: b.ZeroPointAB, Oversample: oversample}
-	if cfg.ZeroPointAB > 0 {
-		ob.ZP = cfg.ZeroPointAB
-	}
-	pre, _ := instrument.Preset(cfg.Exposure)
-	exp, ok := pre[strings.ToUpper(b.Name)]
-	if !ok && cfg.ExptimeS == 0 {
-		return nil, fmt.Errorf("mock.exposure = %s has no %s exposure: set mock.exptime_s", cfg.Exposure, b.Name)
-	}
-	ob.ExptimeS, ob.NExp = exp.TimeS, max(exp.NExp, 1)
-	if cfg.ExptimeS > 0 {
-		ob.ExptimeS = cfg.ExptimeS
-	}
+	ob := &Observer{cfg: cfg, Exposure: e, Oversample: oversample}
 	p := cfg.PSF
-	if f, ok := p.Files[strings.ToUpper(b.Name)]; ok {
+	if f, ok := p.Files[strings.ToUpper(e.Band.Name)]; ok {
 		p.Kind, p.File = "file", f
 	}
 	if ob.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
@@ -80,6 +64,39 @@ func NewObserver(cfg Config, band string, oversample int) (*Observer, error) {
 		return nil, fmt.Errorf("mock.psf: %w", err)
 	}
 	return ob, nil
+}
+
+// Exposure is one band observed as the config says: the band (at the
+// config's pixel scale), its AB zero-point, exposure time and number of
+// exposures.
+type Exposure struct {
+	Band     instrument.Band
+	ZP       float64 // AB magnitude of 1 e⁻/s
+	ExptimeS float64
+	NExp     int
+}
+
+// newExposure resolves band under cfg: the zero-point override and the
+// exposure preset (or mock.exptime_s).
+func newExposure(cfg Config, band string) (Exposure, error) {
+	b, err := instrument.BandByName(band)
+	if err != nil {
+		return Exposure{}, fmt.Errorf("mock: %w", err)
+	}
+	e := Exposure{Band: b.WithPixelScale(cfg.PixelScaleArcsec), ZP: b.ZeroPointAB}
+	if cfg.ZeroPointAB > 0 {
+		e.ZP = cfg.ZeroPointAB
+	}
+	pre, _ := instrument.Preset(cfg.Exposure)
+	exp, ok := pre[strings.ToUpper(b.Name)]
+	if !ok && cfg.ExptimeS == 0 {
+		return e, fmt.Errorf("mock.exposure = %s has no %s exposure: set mock.exptime_s", cfg.Exposure, b.Name)
+	}
+	e.ExptimeS, e.NExp = exp.TimeS, max(exp.NExp, 1)
+	if cfg.ExptimeS > 0 {
+		e.ExptimeS = cfg.ExptimeS
+	}
+	return e, nil
 }
 
 // loadPSF returns the PSF of p at the detector scale: a file PSF prepared

@@ -11,11 +11,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/galforge/galforge/configs"
 	"github.com/galforge/galforge/internal/atomic"
 	"github.com/galforge/galforge/internal/fits"
 	"github.com/galforge/galforge/internal/progress"
 	"github.com/galforge/galforge/internal/table"
 	"github.com/galforge/galforge/mock"
+	"github.com/galforge/galforge/mock/psf"
 	"github.com/galforge/galforge/mock/sersic"
 	shardfmt "github.com/galforge/galforge/mock/shard"
 )
@@ -58,6 +60,25 @@ their training shards join with shard.Concat into a byte-identical file. Particl
 	cmd.Flags().BoolVar(&o.preview, "preview", false, "write a PNG contact sheet of the first stamps")
 	cmd.Flags().BoolVar(&o.perObject, "per-object", false, "also write one FITS file per stamp")
 	return cmd
+}
+
+// stampMeta describes the stamps of one band for a StampWriter.
+func stampMeta(mc mock.Config, e mock.Exposure, p *psf.Image, prov []fits.Card) *mock.StampSet {
+	return &mock.StampSet{Band: e.Band.Name, NX: mc.StampSize, NY: mc.StampSize, PixelScaleArcsec: mc.PixelScaleArcsec,
+		ExptimeS: e.ExptimeS, ZeroPointAB: e.ZP, PHOTFLAM: e.Band.PHOTFLAM, PHOTPLAM: e.Band.PHOTPLAM,
+		PSF: p.Data, PSFNX: p.NX, PSFNY: p.NY, Provenance: prov, CentreRADeg: 150.1, CentreDecDeg: 2.2}
+}
+
+// createShard starts the training shard of a mock run: SCI and RMS planes of
+// the given bands, the given truth columns, the run's provenance.
+func createShard(path string, cfg configs.Config, hash string, bands []string, truth []shardfmt.Column) (*shardfmt.Writer, error) {
+	hdr := shardfmt.Header{StampSize: cfg.Mock.StampSize, Bands: bands, Planes: []string{"SCI", "RMS"}, Truth: truth,
+		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}}
+	var opts []shardfmt.Option
+	if cfg.Mock.ShardBlock > 0 {
+		opts = append(opts, shardfmt.WithBlockSize(cfg.Mock.ShardBlock))
+	}
+	return shardfmt.Create(path, hdr, opts...)
 }
 
 // truthColumns are the truth-vector columns of analytic shards.
@@ -124,9 +145,7 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	}
 	prov := []fits.Card{{Name: "ORIGIN", Value: "galforge " + galforgeVersion()}, {Name: "GFHASH", Value: hash, Comment: "config hash"},
 		{Name: "GFSEED", Value: int64(cfg.Seed), Comment: "global seed"}, {Name: "SHARD", Value: fmt.Sprintf("%d/%d", sh.I, sh.N)}}
-	meta := &mock.StampSet{Band: gen.Band.Name, NX: mc.StampSize, NY: mc.StampSize, PixelScaleArcsec: mc.PixelScaleArcsec,
-		ExptimeS: gen.ExptimeS, ZeroPointAB: gen.ZP, PHOTFLAM: gen.Band.PHOTFLAM, PHOTPLAM: gen.Band.PHOTPLAM,
-		PSF: gen.PSF.Data, PSFNX: gen.PSF.NX, PSFNY: gen.PSF.NY, Provenance: prov, CentreRADeg: 150.1, CentreDecDeg: 2.2}
+	meta := stampMeta(mc, gen.Exposure, gen.PSF, prov)
 	stampsPath := filepath.Join(cfg.Out, "stamps"+suffix+".fits")
 	sw, err := mock.NewStampWriter(stampsPath, meta)
 	if err != nil {
@@ -134,14 +153,8 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	}
 	defer sw.Abort()
 	bd := mc.Profile.Kind == "bulge+disc"
-	hdr := shardfmt.Header{StampSize: mc.StampSize, Bands: []string{gen.Band.Name}, Planes: []string{"SCI", "RMS"}, Truth: truthColumns(bd),
-		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}}
-	var opts []shardfmt.Option
-	if mc.ShardBlock > 0 {
-		opts = append(opts, shardfmt.WithBlockSize(mc.ShardBlock))
-	}
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
-	shw, err := shardfmt.Create(shardPath, hdr, opts...)
+	shw, err := createShard(shardPath, cfg, hash, []string{gen.Band.Name}, truthColumns(bd))
 	if err != nil {
 		return err
 	}

@@ -98,22 +98,13 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 		{Name: "GFSEED", Value: int64(cfg.Seed), Comment: "global seed"}, {Name: "SHARD", Value: fmt.Sprintf("%d/%d", sh.I, sh.N)}}
 	writers := make([]*mock.StampWriter, len(bands))
 	for b, ob := range obs {
-		meta := &mock.StampSet{Band: ob.Band.Name, NX: mc.StampSize, NY: mc.StampSize, PixelScaleArcsec: mc.PixelScaleArcsec,
-			ExptimeS: ob.ExptimeS, ZeroPointAB: ob.ZP, PHOTFLAM: ob.Band.PHOTFLAM, PHOTPLAM: ob.Band.PHOTPLAM,
-			PSF: ob.PSF.Data, PSFNX: ob.PSF.NX, PSFNY: ob.PSF.NY, Provenance: prov, CentreRADeg: 150.1, CentreDecDeg: 2.2}
-		if writers[b], err = mock.NewStampWriter(filepath.Join(cfg.Out, "stamps_"+ob.Band.Name+suffix+".fits"), meta); err != nil {
+		if writers[b], err = mock.NewStampWriter(filepath.Join(cfg.Out, "stamps_"+ob.Band.Name+suffix+".fits"), stampMeta(mc, ob.Exposure, ob.PSF, prov)); err != nil {
 			return err
 		}
 		defer writers[b].Abort()
 	}
-	hdr := shardfmt.Header{StampSize: mc.StampSize, Bands: bands, Planes: []string{"SCI", "RMS"}, Truth: particleTruth,
-		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}}
-	var opts []shardfmt.Option
-	if mc.ShardBlock > 0 {
-		opts = append(opts, shardfmt.WithBlockSize(mc.ShardBlock))
-	}
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
-	shw, err := shardfmt.Create(shardPath, hdr, opts...)
+	shw, err := createShard(shardPath, cfg, hash, bands, particleTruth)
 	if err != nil {
 		return err
 	}

@@ -39,8 +39,9 @@ func getBench(n int) *benchSet {
 var benchGrid = Grid{NX: 256, NY: 256, X0: -benchgal.FieldKpc / 2, Y0: -benchgal.FieldKpc / 2, Pix: benchgal.FieldKpc / 256}
 
 // benchmarkProject times 10 views of n particles in 4 bands: rotation into
-// each view's image plane, then ProjectTo into zeroed images.
-func benchmarkProject(b *testing.B, n int, k Kernel) {
+// each view's image plane, then ProjectTo into zeroed images, on workers
+// goroutines (0: GOMAXPROCS).
+func benchmarkProject(b *testing.B, n int, k Kernel, workers int) {
 	s := getBench(n)
 	x, y := make([]float64, n), make([]float64, n)
 	dst := make([][]float64, benchgal.Bands)
@@ -53,15 +54,25 @@ func benchmarkProject(b *testing.B, n int, k Kernel) {
 			for _, d := range dst {
 				clear(d)
 			}
-			ProjectTo(dst, benchGrid, x, y, s.h, s.w, k, 0)
+			ProjectTo(dst, benchGrid, x, y, s.h, s.w, k, workers)
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(10*n), "ns/particle-view")
 }
 
-func BenchmarkProject1e5x10Views256(b *testing.B)         { benchmarkProject(b, 100000, CubicSpline) }
-func BenchmarkProject1e6x10Views256(b *testing.B)         { benchmarkProject(b, 1000000, CubicSpline) }
-func BenchmarkProject1e6x10Views256Wendland(b *testing.B) { benchmarkProject(b, 1000000, WendlandC2) }
+func BenchmarkProject1e5x10Views256(b *testing.B) { benchmarkProject(b, 100000, CubicSpline, 0) }
+func BenchmarkProject1e6x10Views256(b *testing.B) { benchmarkProject(b, 1000000, CubicSpline, 0) }
+
+// BenchmarkProject1e5x10Views256Workers1 is the single-goroutine cost.
+func BenchmarkProject1e5x10Views256Workers1(b *testing.B) {
+	benchmarkProject(b, 100000, CubicSpline, 1)
+}
+
+// BenchmarkProject1e6x10Views256Wendland is the same work with the Wendland
+// C2 kernel (same tables, same cost up to noise).
+func BenchmarkProject1e6x10Views256Wendland(b *testing.B) {
+	benchmarkProject(b, 1000000, WendlandC2, 0)
+}
 
 func benchmarkSmoothingLengths(b *testing.B, n, workers int) {
 	pos, _ := benchgal.Galaxy(n, 1)

@@ -9,3 +9,8 @@ func addRow4(a, v, wp []float64) { addRow4Generic(a, v, wp) }
 func addBlock4(a []float64, stride int, v []float64, ncol int, wp []float64) {
 	addBlock4Generic(a, stride, v, ncol, wp)
 }
+
+// addSpans4 adds vals[sp.off+k]·sp.scale·wp to the 4-band accumulator.
+func addSpans4(acc []float64, nx int, spans []span, vals, wp []float64) {
+	addSpans4Generic(acc, nx, spans, vals, wp)
+}

@@ -42,3 +42,22 @@ func addBlock4(a []float64, stride int, v []float64, ncol int, wp []float64) {
 	}
 	archsimd.ClearAVXUpperBits()
 }
+
+// addSpans4 adds vals[sp.off+k]·sp.scale·wp to the 4-band accumulator acc
+// (rows of nx pixels) at pixel (sp.i+k, sp.j) for every span.
+func addSpans4(acc []float64, nx int, spans []span, vals, wp []float64) {
+	if !useSIMD {
+		addSpans4Generic(acc, nx, spans, vals, wp)
+		return
+	}
+	wv := archsimd.LoadFloat64x4(wp[:4])
+	for _, sp := range spans {
+		sw := wv.Mul(archsimd.BroadcastFloat64x4(sp.scale))
+		a := acc[(sp.j*nx+sp.i)*4 : (sp.j*nx+sp.i+sp.n)*4]
+		for k, vk := range vals[sp.off : sp.off+sp.n] {
+			q := a[4*k : 4*k+4]
+			archsimd.BroadcastFloat64x4(vk).MulAdd(sw, archsimd.LoadFloat64x4(q)).Store(q)
+		}
+	}
+	archsimd.ClearAVXUpperBits()
+}

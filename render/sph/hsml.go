@@ -60,9 +60,18 @@ func SmoothingLengths(pos [][3]float64, k int, floorKpc float64, workers int) []
 				if c >= nc {
 					return
 				}
+				bound := math.Inf(1)
 				for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-					d := math.Sqrt(tr.kthDist2(i, q))
+					d := math.Sqrt(tr.kthDist2(i, q, bound))
 					out[tr.perm[i]] = max(d, floorKpc)
+					// Bound for the next point (its neighbour in tree
+					// order), padded against rounding.
+					if i+1 < n {
+						a, b := tr.pts[i], tr.pts[i+1]
+						dx, dy, dz := a[0]-b[0], a[1]-b[1], a[2]-b[2]
+						r := (d + math.Sqrt(dx*dx+dy*dy+dz*dz)) * (1 + 1e-9)
+						bound = r*r + 1e-300
+					}
 				}
 			}
 		}()
@@ -76,13 +85,13 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // leafSize is the largest number of points in a kd-tree leaf.
 const leafSize = 10
 
-// kdNode is a node of the kd-tree: the tight bounding box of its points
-// pts[start:end]; an inner node has children left and left+1... stored
-// explicitly.
+// kdNode is a node of the kd-tree over pts[start:end]. An inner node splits
+// along dim: its left child holds coordinates ≤ lhi, its right child ≥ rlo.
 type kdNode struct {
-	lo, hi      [3]float64
+	lhi, rlo    float64
 	start, end  int32
 	left, right int32 // −1 for a leaf
+	dim         int32
 }
 
 // kdTree is a static kd-tree over points stored in tree order.
@@ -101,7 +110,7 @@ func buildTree(pos [][3]float64, workers int) *kdTree {
 	for i := range tr.perm {
 		tr.perm[i] = int32(i)
 	}
-	// Exact node count of a median-split tree is data independent: count it.
+	// The node count of a median-split tree depends only on n.
 	var count func(m int) int
 	count = func(m int) int {
 		if m <= leafSize {
@@ -119,25 +128,31 @@ func buildTree(pos [][3]float64, workers int) *kdTree {
 		}
 		nd := &tr.nodes[id]
 		nd.start, nd.end = int32(start), int32(end)
-		nd.lo, nd.hi = tr.pts[start], tr.pts[start]
-		for _, p := range tr.pts[start+1 : end] {
-			for d := 0; d < 3; d++ {
-				nd.lo[d] = min(nd.lo[d], p[d])
-				nd.hi[d] = max(nd.hi[d], p[d])
-			}
-		}
 		if end-start <= leafSize {
 			nd.left, nd.right = -1, -1
 			return
 		}
+		lo, hi := tr.pts[start], tr.pts[start]
+		for _, p := range tr.pts[start+1 : end] {
+			for d := 0; d < 3; d++ {
+				lo[d] = min(lo[d], p[d])
+				hi[d] = max(hi[d], p[d])
+			}
+		}
 		dim := 0
 		for d := 1; d < 3; d++ {
-			if nd.hi[d]-nd.lo[d] > nd.hi[dim]-nd.lo[dim] {
+			if hi[d]-lo[d] > hi[dim]-lo[dim] {
 				dim = d
 			}
 		}
 		mid := start + (end-start)/2
 		tr.selectNth(start, end, mid, dim)
+		nd.dim = int32(dim)
+		nd.rlo = tr.pts[mid][dim]
+		nd.lhi = tr.pts[start][dim]
+		for _, p := range tr.pts[start+1 : mid] {
+			nd.lhi = max(nd.lhi, p[dim])
+		}
 		l := id + 1
 		r := l + count(mid-start)
 		nd.left, nd.right = int32(l), int32(r)
@@ -202,38 +217,42 @@ func (tr *kdTree) selectNth(start, end, nth, dim int) {
 	}
 }
 
-// knn is a bounded max-heap of squared distances and a traversal stack.
+// knn is one worker's query state: a bounded max-heap of squared distances.
 type knn struct {
 	k     int
 	d2    []float64
-	stack []int32
+	worst float64 // pruning radius²: +Inf until k distances are held
+	qi    int
+	p     [3]float64
+	off   [3]float64 // per-dimension offset of the current cell from p
 }
 
 func newKNN(k int) *knn {
-	return &knn{k: k, d2: make([]float64, 0, k), stack: make([]int32, 0, 64)}
+	return &knn{k: k, d2: make([]float64, 0, k)}
 }
 
-// push offers a squared distance to the heap of the k smallest.
-func (q *knn) push(d float64) {
+// offer adds a squared distance smaller than q.worst to the heap of the k
+// smallest and updates q.worst.
+func (q *knn) offer(d float64) {
 	h := q.d2
 	if len(h) < q.k {
 		h = append(h, d)
 		i := len(h) - 1
 		for i > 0 {
 			p := (i - 1) / 2
-			if h[p] >= h[i] {
+			if h[p] >= d {
 				break
 			}
-			h[p], h[i] = h[i], h[p]
+			h[i] = h[p]
 			i = p
 		}
+		h[i] = d
 		q.d2 = h
+		if len(h) == q.k {
+			q.worst = min(q.worst, h[0])
+		}
 		return
 	}
-	if d >= h[0] {
-		return
-	}
-	h[0] = d
 	i, n := 0, len(h)
 	for {
 		l := 2*i + 1
@@ -244,67 +263,114 @@ func (q *knn) push(d float64) {
 		if r := l + 1; r < n && h[r] > h[l] {
 			c = r
 		}
-		if h[c] <= h[i] {
+		if h[c] <= d {
 			break
 		}
-		h[i], h[c] = h[c], h[i]
+		h[i] = h[c]
 		i = c
 	}
-}
-
-// worst returns the pruning radius²: +Inf until k distances are held.
-func (q *knn) worst() float64 {
-	if len(q.d2) < q.k {
-		return math.Inf(1)
-	}
-	return q.d2[0]
-}
-
-// boxDist2 is the squared distance from p to the box of nd (0 inside).
-func boxDist2(nd *kdNode, p *[3]float64) float64 {
-	var s float64
-	for d := 0; d < 3; d++ {
-		if v := nd.lo[d] - p[d]; v > 0 {
-			s += v * v
-		} else if v := p[d] - nd.hi[d]; v > 0 {
-			s += v * v
-		}
-	}
-	return s
+	h[i] = d
+	q.worst = h[0]
 }
 
 // kthDist2 returns the squared distance from pts[qi] to its k-th nearest
-// other point.
-func (tr *kdTree) kthDist2(qi int, q *knn) float64 {
+// other point. The distances are exactly those a brute-force search
+// computes.
+//
+// bound, if finite, must be at least the answer (SmoothingLengths passes the
+// previous query's k-th distance plus the distance between the two points:
+// the triangle inequality); it prunes the search from the start.
+func (tr *kdTree) kthDist2(qi int, q *knn, bound float64) float64 {
 	q.d2 = q.d2[:0]
-	p := tr.pts[qi]
-	stack := append(q.stack[:0], 0)
-	for len(stack) > 0 {
-		id := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		nd := &tr.nodes[id]
-		if boxDist2(nd, &p) >= q.worst() {
-			continue
-		}
-		if nd.left < 0 {
-			for j := int(nd.start); j < int(nd.end); j++ {
-				if j == qi {
-					continue
-				}
-				o := &tr.pts[j]
-				dx, dy, dz := o[0]-p[0], o[1]-p[1], o[2]-p[2]
-				q.push(dx*dx + dy*dy + dz*dz)
+	q.worst = bound
+	q.qi = qi
+	q.p = tr.pts[qi]
+	q.off = [3]float64{}
+	tr.search(0, 0, q)
+	if len(q.d2) < q.k {
+		// The bound was too tight (it cannot be, but for rounding):
+		// search again without it.
+		q.d2 = q.d2[:0]
+		q.worst = math.Inf(1)
+		tr.search(0, 0, q)
+	}
+	return q.d2[0]
+}
+
+// search visits node id, whose cell lies at squared distance ≥ rd from the
+// query (Arya & Mount's incremental distance: q.off holds the per-dimension
+// gaps that sum to rd), nearer child first.
+func (tr *kdTree) search(id int32, rd float64, q *knn) {
+	nd := &tr.nodes[id]
+	if nd.left < 0 {
+		p := q.p
+		for j := int(nd.start); j < int(nd.end); j++ {
+			o := &tr.pts[j]
+			dx, dy, dz := o[0]-p[0], o[1]-p[1], o[2]-p[2]
+			if d := dx*dx + dy*dy + dz*dz; d < q.worst && j != q.qi {
+				q.offer(d)
 			}
-			continue
 		}
-		// Push the farther child first so the nearer is searched first.
-		l, r := &tr.nodes[nd.left], &tr.nodes[nd.right]
-		if boxDist2(l, &p) <= boxDist2(r, &p) {
-			stack = append(stack, nd.right, nd.left)
+		return
+	}
+	dim := nd.dim
+	x := q.p[dim]
+	var near, far int32
+	var gap float64
+	if x-nd.lhi < nd.rlo-x {
+		// Nearer the left child.
+		near, far = nd.left, nd.right
+		gap = max(nd.rlo-x, 0)
+	} else {
+		near, far = nd.right, nd.left
+		gap = max(x-nd.lhi, 0)
+	}
+	tr.search(near, rd, q)
+	old := q.off[dim]
+	if rdFar := rd - old*old + gap*gap; rdFar < q.worst {
+		q.off[dim] = gap
+		tr.search(far, rdFar, q)
+		q.off[dim] = old
+	}
+}
+
+// selectKth returns the element of rank k (0-based) of x, reordering x
+// (Hoare quickselect, median of three).
+func selectKth(x []float64, k int) float64 {
+	lo, hi := 0, len(x)-1
+	for hi > lo {
+		mid := lo + (hi-lo)/2
+		if x[mid] < x[lo] {
+			x[mid], x[lo] = x[lo], x[mid]
+		}
+		if x[hi] < x[lo] {
+			x[hi], x[lo] = x[lo], x[hi]
+		}
+		if x[hi] < x[mid] {
+			x[hi], x[mid] = x[mid], x[hi]
+		}
+		pivot := x[mid]
+		i, j := lo, hi
+		for i <= j {
+			for x[i] < pivot {
+				i++
+			}
+			for x[j] > pivot {
+				j--
+			}
+			if i <= j {
+				x[i], x[j] = x[j], x[i]
+				i++
+				j--
+			}
+		}
+		if k <= j {
+			hi = j
+		} else if k >= i {
+			lo = i
 		} else {
-			stack = append(stack, nd.left, nd.right)
+			return x[k]
 		}
 	}
-	q.stack = stack
-	return q.d2[0]
+	return x[k]
 }

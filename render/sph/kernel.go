@@ -137,6 +137,9 @@ type ktables struct {
 	// herm is the (nH+1)² node table of the quadrant integral T, row-major
 	// in b (herm[jb*(nH+1)+ia]); T(1, 1) = 1/4 exactly.
 	herm []hnode
+	// edgeTab is the table's last column, T(1, b) and ∂T/∂b(1, b) at
+	// b = i/nH, interleaved.
+	edgeTab []float64
 	// strip holds, at b = i/nS, M(b) = ∫₀ᵇ m(y) dy and the row marginal
 	// m(b) = ∫ F(√(x² + b²)) dx over all x: the light of the kernel in the
 	// strip [0, b] × ℝ, for cubic Hermite interpolation; M(1) = 1/2 exactly.
@@ -381,6 +384,12 @@ func (t *ktables) buildHermite() {
 		}
 	}
 	t.herm[nH*n1+nH].t = 0.25
+	// The last column (a = 1) again, contiguous, for edge.
+	t.edgeTab = make([]float64, 2*n1)
+	for jb := 0; jb <= nH; jb++ {
+		nd := t.herm[jb*n1+nH]
+		t.edgeTab[2*jb], t.edgeTab[2*jb+1] = nd.t, nd.tb
+	}
 }
 
 // buildStrip tabulates m(b) = 2∫₀^√(1−b²) F(√(u² + b²)) du at the nodes and
@@ -503,10 +512,8 @@ func (t *ktables) quadrant(ha, hb *hermBasis) float64 {
 // (by symmetry also H(c, 1)): the kernel's light in [0, 1] × [0, c], read
 // from the 2D table's last column.
 func (t *ktables) edge(hc *hermBasis) float64 {
-	const n1 = nH + 1
-	n0 := &t.herm[hc.i*n1+nH]
-	n1n := &t.herm[(hc.i+1)*n1+nH]
-	return hc.sign * (hc.h0*n0.t + hc.h1*n1n.t + hc.d0*n0.tb + hc.d1*n1n.tb)
+	e := t.edgeTab[2*hc.i : 2*hc.i+4 : 2*hc.i+4]
+	return hc.sign * (hc.h0*e[0] + hc.h1*e[2] + hc.d0*e[1] + hc.d1*e[3])
 }
 
 // quadrantAt is quadrant for coordinates in units of h.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -33,11 +34,17 @@ func (g Grid) check() {
 // samples (depositRows).
 const cellIntegralMaxH = 4.0
 
-// stripeRows is the number of image rows in one unit of parallel work.
-const stripeRows = 8
+// stripeRows returns the number of image rows in one unit of parallel work:
+// about 8 stripes per worker, between 8 and 32 rows. Taller stripes cut the
+// work repeated for particles that straddle two stripes; the result does not
+// depend on the choice (each pixel's value is computed the same way whichever
+// stripe holds it, and summed in particle order).
+func stripeRows(ny, workers int) int {
+	return min(max((ny+8*workers-1)/(8*workers), 8), 32)
+}
 
 // Project is the allocating form of ProjectTo: it returns nb new images of
-// g.NY×g.NX pixels holding the projected weights, nb = len(w)/len(x).
+// g.NY×g.NX pixels; w holds nb weights per particle.
 func Project(g Grid, x, y, h, w []float64, nb int, k Kernel, workers int) [][]float64 {
 	g.check()
 	dst := make([][]float64, nb)
@@ -57,18 +64,20 @@ func Project(g Grid, x, y, h, w []float64, nb int, k Kernel, workers int) [][]fl
 // surface brightness).
 //
 // Light is conserved: a particle whose kernel lies inside the grid adds
-// exactly its weight (to rounding, ≲1e-13 relative), whatever h is compared
+// exactly its weight (to rounding, ≲1e-14 relative), whatever h is compared
 // with the pixel; one partly outside adds its weight times the fraction of the
 // kernel over the grid. A particle with h ≤ 0 is a point and lands whole in the
 // pixel that contains it. Particles with a non-finite position or smoothing
 // length are skipped.
 //
-// The work is split into fixed stripes of image rows handed to workers
-// goroutines (workers ≤ 0 means runtime.GOMAXPROCS(0)); each pixel sums its
-// particles in index order, so the result is bit-identical for any number of
-// workers. ProjectTo panics if len(x), len(y), len(h) differ, if
+// The work is split into stripes of image rows handed to workers goroutines
+// (workers ≤ 0 means runtime.GOMAXPROCS(0)), heaviest first; each pixel sums
+// its particles in index order, so the result is bit-identical for any number
+// of workers. Working memory is about 8·(3+nb) bytes per particle (its record
+// in each stripe it touches) plus 8·nb bytes per pixel, pooled between
+// calls. ProjectTo panics if len(x), len(y), len(h) differ, if
 // len(w) ≠ len(x)·len(dst), if a dst[b] is not g.NX·g.NY long, or if g is
-// invalid.
+// invalid (g.NY must also be at most 2¹⁸).
 func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel, workers int) {
 	g.check()
 	t := k.tables()
@@ -109,11 +118,11 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 			defer wg.Done()
 			var s scratch
 			for {
-				st := int(next.Add(1) - 1)
-				if st >= p.nStripes {
+				k := int(next.Add(1) - 1)
+				if k >= p.nStripes {
 					return
 				}
-				p.stripe(st, &s)
+				p.stripe(p.order[k], &s)
 			}
 		}()
 	}
@@ -167,6 +176,8 @@ type projector struct {
 type buffers struct {
 	acc      []float64 // NY·NX·nb, interleaved bands
 	nStripes int
+	rows     int      // image rows per stripe
+	order    []int    // stripes, most records first
 	span     []uint32 // per particle: first stripe << 16 | last stripe; 0xFFFFFFFF: off the grid
 	counts   []int
 	off      []int
@@ -222,7 +233,8 @@ func clampFloor(v float64, lo, hi int) int {
 // (independent of workers), so the records are too.
 func (p *projector) bin(workers int) {
 	n := len(p.x)
-	p.nStripes = (p.g.NY + stripeRows - 1) / stripeRows
+	p.rows = stripeRows(p.g.NY, workers)
+	p.nStripes = (p.g.NY + p.rows - 1) / p.rows
 	if p.nStripes > 1<<15 {
 		panic("sph: grid too tall")
 	}
@@ -246,7 +258,7 @@ func (p *projector) bin(workers int) {
 				}
 				j0 := clampFloor(py-hp, 0, p.g.NY-1)
 				j1 := clampFloor(py+hp, 0, p.g.NY-1)
-				s0, s1 := j0/stripeRows, j1/stripeRows
+				s0, s1 := j0/p.rows, j1/p.rows
 				p.span[i] = uint32(s0)<<16 | uint32(s1)
 				for s := s0; s <= s1; s++ {
 					cnt[s]++
@@ -267,6 +279,14 @@ func (p *projector) bin(workers int) {
 		}
 	}
 	p.start[ns] = tot
+	// Heaviest stripes first, so that the last ones to finish are light.
+	p.order = growInts(p.order, ns)
+	for s := range p.order {
+		p.order[s] = s
+	}
+	slices.SortStableFunc(p.order, func(a, b int) int {
+		return (p.start[b+1] - p.start[b]) - (p.start[a+1] - p.start[a])
+	})
 	if cap(p.rec) < tot {
 		p.rec = make([]float64, tot, tot+tot/4)
 	}
@@ -294,8 +314,8 @@ func (p *projector) bin(workers int) {
 
 // scratch is one worker's footprint buffers.
 type scratch struct {
-	row     []float64
-	weights []float64
+	spans []span
+	vals  []float64
 	// depositCells' buffers (fixed size, reused without zeroing).
 	bx     [maxCellSpan + 1]hermBasis
 	colM   [maxCellSpan + 1]float64
@@ -303,20 +323,10 @@ type scratch struct {
 	w      [maxCellSpan * maxCellSpan]float64
 }
 
-func grow(s []float64, n int) []float64 {
-	if cap(s) < n {
-		return make([]float64, n, 2*n)
-	}
-	return s[:n]
-}
-
 // stripe deposits every particle of stripe st into the rows it owns.
 func (p *projector) stripe(st int, s *scratch) {
-	r0 := st * stripeRows
-	r1 := min(r0+stripeRows, p.g.NY) - 1
-	if cap(s.weights) < p.nb {
-		s.weights = make([]float64, p.nb)
-	}
+	r0 := st * p.rows
+	r1 := min(r0+p.rows, p.g.NY) - 1
 	rs := 3 + p.nb
 	recs := p.rec[p.start[st]:p.start[st+1]]
 	for k := 0; k+rs <= len(recs); k += rs {
@@ -491,7 +501,9 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 		bLo := newHermBasis(yLo)
 		hLoL, hLoR = t.quadrant(&left, &bLo), t.quadrant(&right, &bLo)
 	}
-	s.weights = s.weights[:p.nb]
+	// Rows are sampled into s.vals and deposited together by addSpans.
+	spans := s.spans[:0]
+	vals := s.vals[:0]
 	for j := j0; j <= j1; j++ {
 		yHi := (float64(j+1) - py) * ih
 		var light float64
@@ -514,29 +526,79 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 		ia, ib := 0, -1
 		if e2 < 1 {
 			xw := hp * math.Sqrt(1-e2)
-			ia = int(max(math.Ceil(px-0.5-xw), 0))
-			ib = int(min(math.Floor(px-0.5+xw), float64(nx-1)))
+			ia = max(ceilInt(px-0.5-xw), 0)
+			ib = min(floorInt(px-0.5+xw), nx-1)
 		}
 		var sum float64
-		var row []float64
+		off := len(vals)
 		if ib >= ia {
-			row = grow(s.row, ib-ia+1)
-			s.row = row
-			sum = t.sampleRow(row, float64(ia)+0.5-px, ih2*nF, e2*nF, lapc)
+			n := ib - ia + 1
+			vals = slices.Grow(vals, n)[:off+n]
+			sum = t.sampleRow(vals[off:], float64(ia)+0.5-px, ih2*nF, e2*nF, lapc)
 		}
 		if !(sum > 0) {
 			// No on-grid pixel centre of this row lies inside the
 			// kernel: its (small) light goes to the on-grid column
 			// nearest the particle.
-			i := min(max(int(math.Floor(px)), 0), nx-1)
-			p.addPixel(i, j, light, wp)
+			vals = append(vals[:off], light)
+			spans = append(spans, span{j: j, i: min(max(floorInt(px), 0), nx-1), off: off, n: 1, scale: 1})
 			continue
 		}
-		sc := light / sum
+		spans = append(spans, span{j: j, i: ia, off: off, n: ib - ia + 1, scale: light / sum})
+	}
+	s.spans, s.vals = spans, vals
+	p.addSpans(spans, vals, wp)
+}
+
+// span is one row segment of a deposit: pixels (i … i+n−1, j) receive
+// vals[off+k]·scale·w.
+type span struct {
+	j, i, off, n int
+	scale        float64
+}
+
+// addSpans adds the spans' values times wp to the accumulator.
+func (p *projector) addSpans(spans []span, vals, wp []float64) {
+	nb, nx := p.nb, p.g.NX
+	if nb == 4 {
+		addSpans4(p.acc, nx, spans, vals, wp)
+		return
+	}
+	w := make([]float64, nb)
+	for _, sp := range spans {
 		for b, wb := range wp {
-			s.weights[b] = wb * sc
+			w[b] = wb * sp.scale
 		}
-		p.addRow(ia, j, row, s.weights)
+		p.addRow(sp.i, sp.j, vals[sp.off:sp.off+sp.n], w)
+	}
+}
+
+// floorInt returns ⌊v⌋ for |v| < 2⁶³.
+func floorInt(v float64) int {
+	c := int(v)
+	if float64(c) > v {
+		c--
+	}
+	return c
+}
+
+// ceilInt returns ⌈v⌉ for |v| < 2⁶³.
+func ceilInt(v float64) int {
+	c := int(v)
+	if float64(c) < v {
+		c++
+	}
+	return c
+}
+
+// addSpans4Generic is the portable form of addSpans4.
+func addSpans4Generic(acc []float64, nx int, spans []span, vals, wp []float64) {
+	var w [4]float64
+	for _, sp := range spans {
+		for b := range w {
+			w[b] = wp[b] * sp.scale
+		}
+		addRow4Generic(acc[(sp.j*nx+sp.i)*4:], vals[sp.off:sp.off+sp.n], w[:])
 	}
 }
 

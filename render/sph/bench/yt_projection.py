@@ -130,6 +130,19 @@ def main():
         sel = g > 1e-3 * g.max()
         med = np.median(np.abs(yt1[v][sel] * pix_area - g[sel]) / g[sel])
         print(f"{v:4d} {wsum:9.2f} {gf_tot[v, 0]:12.4f} {tot_yt:14.4f} {tot_yt / gf_tot[v, 0]:10.5f} {med:10.4f}")
+    # yt's pixelize_sph_kernel_projection (pixelization_routines.pyx, lines
+    # 1160-1163 in 4.1.4) evaluates the kernel with h clamped to >= one
+    # pixel but keeps the prefactor 1/h^2: a particle smaller than a pixel
+    # deposits ~ (pixel/h)^2 times its light (on average over sub-pixel
+    # offsets). Predicted total for view 0 (particles inside the field):
+    pix = FIELD_KPC / NPIX
+    xr, yr = pos @ views[0, 0], pos @ views[0, 1]
+    he = np.maximum(h, pix)
+    inside = (np.abs(xr) + he < FIELD_KPC / 2) & (np.abs(yr) + he < FIELD_KPC / 2)
+    pred = (w[inside, 0] * np.maximum(1.0, (pix / h[inside]) ** 2)).sum()
+    print(f"view 0, particles wholly inside: sum(w0) = {w[inside, 0].sum():.2f}; "
+          f"yt's clamp predicts {pred:.2f} (x{pred / w[inside, 0].sum():.3f}); "
+          f"yt gives {yt1[0].sum() * pix_area:.2f} for all particles")
     kd = max(abs(ker[v].sum() * pix_area - yt1[v].sum() * pix_area) / (yt1[v].sum() * pix_area)
              for v in range(len(views)))
     print(f"(direct kernel totals agree with off_axis_projection's to {kd:.1e} relative)")

@@ -15,6 +15,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/go-viper/mapstructure/v2"
 	"github.com/spf13/viper"
@@ -98,7 +99,7 @@ func (c Config) Validate() error {
 // decodes strictly and validates. Errors name the file and the key.
 func Load(path string, sets []string) (Config, error) {
 	def := Default()
-	known := keysOf(reflect.TypeOf(def), "")
+	known, mapKeys := keys()
 	v := viper.New()
 	v.SetConfigType("yaml")
 	if err := v.MergeConfigMap(toMap(reflect.ValueOf(def))); err != nil {
@@ -115,7 +116,7 @@ func Load(path string, sets []string) (Config, error) {
 		if err := yaml.Unmarshal(b, &raw); err != nil {
 			return def, fmt.Errorf("configs: %s: not valid YAML: %w", path, err)
 		}
-		if err := checkKeys(raw, "", known, path); err != nil {
+		if err := checkKeys(raw, "", known, mapKeys, path); err != nil {
 			return def, err
 		}
 		if err := v.MergeConfigMap(raw); err != nil {
@@ -167,8 +168,16 @@ func intToFloat(from, to reflect.Type, data any) (any, error) {
 	return data, nil
 }
 
-// keysOf returns every leaf key ("simulate.n_particles") of a config struct.
-func keysOf(t reflect.Type, prefix string) map[string]bool {
+// keys holds every key of Config (true: a leaf) and the map-valued leaves,
+// computed once.
+var keys = sync.OnceValues(func() (map[string]bool, map[string]bool) {
+	maps := map[string]bool{}
+	return keysOf(reflect.TypeOf(Config{}), "", maps), maps
+})
+
+// keysOf returns every key ("simulate.n_particles") of a config struct: true
+// for leaves, false for sections; map-valued leaves are also put in maps.
+func keysOf(t reflect.Type, prefix string, maps map[string]bool) map[string]bool {
 	out := map[string]bool{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
@@ -178,13 +187,16 @@ func keysOf(t reflect.Type, prefix string) map[string]bool {
 		}
 		k := prefix + tag
 		if f.Type.Kind() == reflect.Struct {
-			for kk, leaf := range keysOf(f.Type, k+".") {
+			for kk, leaf := range keysOf(f.Type, k+".", maps) {
 				out[kk] = leaf
 			}
 			out[k] = false // a section, not a leaf
 			continue
 		}
 		out[k] = true
+		if f.Type.Kind() == reflect.Map { // e.g. mock.psf.files: its own keys are free-form
+			maps[k] = true
+		}
 	}
 	return out
 }
@@ -209,7 +221,7 @@ func toMap(v reflect.Value) map[string]any {
 }
 
 // checkKeys reports the first unknown key of a decoded YAML document.
-func checkKeys(m map[string]any, prefix string, known map[string]bool, file string) error {
+func checkKeys(m map[string]any, prefix string, known, mapKeys map[string]bool, file string) error {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
@@ -225,11 +237,14 @@ func checkKeys(m map[string]any, prefix string, known map[string]bool, file stri
 		if !leaf && !isMap {
 			return fmt.Errorf("configs: %s: key %q is a section; it needs keys below it", file, full)
 		}
-		if leaf && isMap {
+		if leaf && isMap && !mapKeys[full] {
 			return fmt.Errorf("configs: %s: key %q takes a value, not a section", file, full)
 		}
+		if mapKeys[full] {
+			continue
+		}
 		if isMap {
-			if err := checkKeys(sub, full+".", known, file); err != nil {
+			if err := checkKeys(sub, full+".", known, mapKeys, file); err != nil {
 				return err
 			}
 		}

@@ -136,6 +136,8 @@ func readTable(path string, bd bool) ([]Object, error) {
 type Generator struct {
 	cfg Config
 	Exposure
+	// Backgrounds are the real images stamps are inserted into (may be empty).
+	Backgrounds []*Background
 	PSF   *psf.Image // on the stamp pixel grid, sum 1
 	proto *sersic.Drawer
 }
@@ -150,6 +152,13 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		return nil, err
 	}
 	g := &Generator{cfg: cfg, Exposure: e}
+	for i, im := range cfg.Background.Images {
+		b, err := LoadBackground(im, cfg.Background.RMS[i], cfg.PixelScaleArcsec, e.Band.PHOTPLAM)
+		if err != nil {
+			return nil, err
+		}
+		g.Backgrounds = append(g.Backgrounds, b)
+	}
 	p := cfg.PSF
 	if g.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
 		return nil, err
@@ -199,6 +208,9 @@ func (g *Generator) Stamp(d *sersic.Drawer, o Object, seed uint64) (*Stamp, erro
 	if err != nil {
 		return nil, fmt.Errorf("mock: object %d: %w", o.ID, err)
 	}
+	if len(g.Backgrounds) > 0 {
+		return st, g.insert(st, o, seed)
+	}
 	if !g.cfg.Noise.Enabled {
 		copy(st.Sci, st.Model)
 		return st, nil
@@ -211,4 +223,27 @@ func (g *Generator) Stamp(d *sersic.Drawer, o Object, seed uint64) (*Stamp, erro
 		noise.AddTo(st.Sci, st.RMS, st.Model, sky, g.ExptimeS, g.Band.ReadNoiseE, g.NExp, rng)
 	}
 	return st, nil
+}
+
+// insert adds the source's Poisson noise (when noise is on) and a seeded
+// cutout of a real background to st: Sci = source (+ its noise) + cutout,
+// RMS² = source variance + cutout rms².
+func (g *Generator) insert(st *Stamp, o Object, seed uint64) error {
+	rng := sims.NewRand(seed, uint64(o.ID), 'b')
+	b := g.Backgrounds[rng.IntN(len(g.Backgrounds))]
+	cut, err := b.Cut(g.cfg.StampSize, g.ZP, rng)
+	if err != nil {
+		return err
+	}
+	st.Cutout = cut
+	if g.cfg.Noise.Enabled {
+		noise.AddTo(st.Sci, st.RMS, st.Model, 0, g.ExptimeS, 0, g.NExp, sims.NewRand(seed, uint64(o.ID), 'n'))
+	} else {
+		copy(st.Sci, st.Model)
+	}
+	for i := range st.Sci {
+		st.Sci[i] += cut.Sci[i]
+		st.RMS[i] = math.Sqrt(st.RMS[i]*st.RMS[i] + cut.RMS[i]*cut.RMS[i])
+	}
+	return nil
 }

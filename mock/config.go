@@ -38,6 +38,8 @@ type Config struct {
 	Noise NoiseConfig `mapstructure:"noise"`
 	// Profile sets the analytic sources and their priors.
 	Profile ProfileConfig `mapstructure:"profile"`
+	// Background inserts the stamps into real HST images (analytic mocks).
+	Background BackgroundConfig `mapstructure:"background"`
 	// ShardBlock is the number of examples per compressed shard block (0: the format's default).
 	ShardBlock int `mapstructure:"shard_block"`
 	// Preview also writes a PNG contact sheet of the first stamps.
@@ -70,6 +72,19 @@ type PSFConfig struct {
 	Beta float64 `mapstructure:"beta"`
 	// Size is the PSF stamp side in pixels for analytic PSFs and resampling. Default 41.
 	Size int `mapstructure:"size"`
+}
+
+// BackgroundConfig is `mock.background`: real images with their rms maps,
+// from which each stamp draws a seeded cutout (sky, its noise and any
+// neighbours). The source's own Poisson noise is still added; sky and read
+// noise are not (the real image has them). Images must have the stamps'
+// pixel scale and band.
+type BackgroundConfig struct {
+	// Images are FITS images in e⁻/s (e.g. the 0.06″ Frontier Fields F105W
+	// cutouts in ../shared/data/images/petrofit). Empty: no background.
+	Images []string `mapstructure:"images"`
+	// RMS are their rms maps, one per image, in the same order.
+	RMS []string `mapstructure:"rms"`
 }
 
 // NoiseConfig is `mock.noise`.
@@ -203,6 +218,12 @@ func (c Config) Validate() error {
 	rng("bt_min", "bt_max", pr.BTMin, pr.BTMax, 0, 1)
 	if !(pr.CentreJitterPix >= 0) || pr.CentreJitterPix > float64(c.StampSize)/4 {
 		bad("profile.centre_jitter_pix", pr.CentreJitterPix, "must be in [0, stamp_size/4]")
+	}
+	if len(c.Background.Images) != len(c.Background.RMS) {
+		bad("background.rms", c.Background.RMS, fmt.Sprintf("needs one rms map per image (%d images)", len(c.Background.Images)))
+	}
+	if len(c.Background.Images) > 0 && c.Source != "analytic" {
+		bad("background.images", c.Background.Images, "real backgrounds are implemented for analytic mocks only")
 	}
 	if c.ShardBlock < 0 {
 		bad("shard_block", c.ShardBlock, "must be ≥ 0")

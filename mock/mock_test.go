@@ -2,7 +2,10 @@ package mock
 
 import (
 	"math"
+	"strings"
 	"testing"
+
+	"github.com/galforge/galforge/mock/noise"
 )
 
 func testConfig() Config {
@@ -190,5 +193,99 @@ func TestObserve(t *testing.T) {
 	}
 	if _, err := NewObserver(cfg, "F999W", 3); err == nil {
 		t.Error("unknown band accepted")
+	}
+}
+
+const (
+	bgImage = "testdata/abell_2744_dwarf_galaxy_f105w.fits.gz"
+	bgRMS   = "testdata/abell_2744_dwarf_galaxy_f105w_rms.fits.gz"
+)
+
+// TestBackground inserts F105W stamps into the real Frontier Fields cutout:
+// the dwarf galaxy at the image centre is detected, cutouts that contain it
+// flag it as a neighbour, SCI − MODEL − cutout is the source's own noise, and
+// RMS² = source variance + background rms².
+func TestBackground(t *testing.T) {
+	t.Parallel()
+	cfg := testConfig()
+	cfg.Band, cfg.ExptimeS = "F105W", 5000
+	cfg.Background = BackgroundConfig{Images: []string{bgImage}, RMS: []string{bgRMS}}
+	g, err := NewGenerator(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := g.Backgrounds[0]
+	var brightest Source
+	central := false
+	for _, s := range b.Sources {
+		if s.FluxEPerS > brightest.FluxEPerS {
+			brightest = s
+		}
+		// The dwarf galaxy, the cutout's subject, sits at the centre (99.5, 99.5).
+		central = central || math.Hypot(s.X-99.5, s.Y-99.5) < 10
+	}
+	if !central || len(b.Sources) < 2 {
+		t.Errorf("%d detections, none within 10 px of the centre: the dwarf galaxy was missed", len(b.Sources))
+	}
+	objs, _ := Plan(cfg, 4)
+	d := g.NewDrawer()
+	var flagged int
+	var chi2, vsum float64
+	for _, o := range objs {
+		st, err := g.Stamp(d, o, 4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := st.Cutout
+		if c == nil {
+			t.Fatal("no cutout recorded")
+		}
+		inside := brightest.X >= float64(c.X0)-0.5 && brightest.X < float64(c.X0+64)-0.5 && brightest.Y >= float64(c.Y0)-0.5 && brightest.Y < float64(c.Y0+64)-0.5
+		if inside && !c.HasNeighbour {
+			t.Errorf("object %d: cutout at (%d, %d) holds the brightest source but has_neighbour is false", o.ID, c.X0, c.Y0)
+		}
+		if c.HasNeighbour {
+			flagged++
+		}
+		for i := range st.Sci {
+			// The source part is whole photo-electrons over the exposure
+			// (below noise.GaussianThreshold, where the draw is Poisson)…
+			src := st.Sci[i] - c.Sci[i]
+			if e := src * g.ExptimeS; st.Model[i]*g.ExptimeS < noise.GaussianThreshold/2 && math.Abs(e-math.Round(e)) > 1e-6*math.Max(1, math.Abs(e)) {
+				t.Fatalf("object %d pixel %d: source part %g e⁻/s is not whole electrons over %g s", o.ID, i, src, g.ExptimeS)
+			}
+			// …and RMS² exceeds the background's by the source variance.
+			v := st.RMS[i]*st.RMS[i] - c.RMS[i]*c.RMS[i]
+			if v < -1e-12 {
+				t.Fatalf("object %d pixel %d: RMS below the background rms", o.ID, i)
+			}
+			chi2 += (src - st.Model[i]) * (src - st.Model[i])
+			vsum += v
+		}
+	}
+	// Σ(source − model)² / Σ source variance ≈ 1 (±10 %: the bright pixels of
+	// 20 stamps dominate both sums).
+	if r := chi2 / vsum; math.Abs(r-1) > 0.1 {
+		t.Errorf("source noise: Σ residual² / Σ variance = %.3f, want 1", r)
+	}
+	if flagged == 0 {
+		t.Error("no stamp has a neighbour, yet the cutouts are 64 px in a 200 px image with a bright galaxy")
+	}
+	// Bad input: wrong band, mismatched rms, wrong pixel scale.
+	for i, c := range []struct {
+		mod  func(*Config)
+		want string
+	}{
+		{func(c *Config) { c.Band = "F160W" }, "PHOTPLAM"},
+		{func(c *Config) { c.PixelScaleArcsec = 0.03 }, "pixel scale"},
+		{func(c *Config) { c.Background.RMS = []string{"testdata/missing.fits"} }, "missing.fits"},
+		{func(c *Config) { c.Background.RMS = nil }, "background.rms"},
+	} {
+		bad := cfg
+		bad.Background = BackgroundConfig{Images: []string{bgImage}, RMS: []string{bgRMS}}
+		c.mod(&bad)
+		if _, err := NewGenerator(bad); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("case %d: error %v, want one mentioning %q", i, err, c.want)
+		}
 	}
 }

@@ -36,6 +36,8 @@ type Stamp struct {
 	ZeroPointAB float64
 	// PHOTFLAM (erg/s/cm²/Å per e⁻/s) and PHOTPLAM (Å) of the band.
 	PHOTFLAM, PHOTPLAM float64
+	// Cutout is the real background the stamp was inserted into (nil: none).
+	Cutout *Cutout
 }
 
 // StampSet is a collection of stamps of equal size in one band, written as

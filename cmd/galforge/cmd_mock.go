@@ -294,6 +294,12 @@ func newMockCatalogue(n int, bd bool) *mockCatalogue {
 	add("flux_e_s", "ct/s", "f") // FITS-standard unit for e⁻/s (counts)
 	add("flux_in_stamp", "ct/s", "f")
 	add("snr", "", "f")
+	add("has_neighbour", "", "i")
+	add("neighbour_dist_pix", "pix", "f")
+	add("neighbour_mag", "mag", "f")
+	add("background", "", "s")
+	add("bg_x0", "pix", "i")
+	add("bg_y0", "pix", "i")
 	for _, tc := range truthColumns(bd) {
 		add(tc.Name, tc.Unit, "f")
 	}
@@ -327,6 +333,24 @@ func (c *mockCatalogue) add(o mock.Object, gen *mock.Generator, st *mock.Stamp) 
 		snr = math.NaN()
 	}
 	c.cols["snr"].Floats = append(c.cols["snr"].Floats, snr)
+	cut := st.Cutout
+	if cut == nil {
+		cut = &mock.Cutout{NeighbourDistPix: math.NaN(), NeighbourMag: math.NaN(), X0: -1, Y0: -1}
+	}
+	has := int64(0)
+	if cut.HasNeighbour {
+		has = 1
+	}
+	bg := ""
+	if cut.Background != nil {
+		bg = filepath.Base(cut.Background.Path)
+	}
+	c.cols["has_neighbour"].Ints = append(c.cols["has_neighbour"].Ints, has)
+	c.cols["neighbour_dist_pix"].Floats = append(c.cols["neighbour_dist_pix"].Floats, cut.NeighbourDistPix)
+	c.cols["neighbour_mag"].Floats = append(c.cols["neighbour_mag"].Floats, cut.NeighbourMag)
+	c.cols["background"].Strings = append(c.cols["background"].Strings, bg)
+	c.cols["bg_x0"].Ints = append(c.cols["bg_x0"].Ints, int64(cut.X0))
+	c.cols["bg_y0"].Ints = append(c.cols["bg_y0"].Ints, int64(cut.Y0))
 	tv := truthVector(o)
 	for i, tc := range truthColumns(o.IsBD) {
 		c.cols[tc.Name].Floats = append(c.cols[tc.Name].Floats, tv[i])

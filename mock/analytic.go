@@ -138,8 +138,8 @@ type Generator struct {
 	Exposure
 	// Backgrounds are the real images stamps are inserted into (may be empty).
 	Backgrounds []*Background
-	PSF   *psf.Image // on the stamp pixel grid, sum 1
-	proto *sersic.Drawer
+	PSF         *psf.Image // on the stamp pixel grid, sum 1
+	proto       *sersic.Drawer
 }
 
 // NewGenerator loads the band, exposure and PSF of cfg.

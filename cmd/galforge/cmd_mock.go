@@ -232,29 +232,37 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	if err := shw.Close(); err != nil {
 		return err
 	}
-	base := filepath.Join(cfg.Out, "catalog"+suffix)
-	if err := cat.t.WriteCSV(base + ".csv"); err != nil {
-		return err
-	}
-	if err := cat.t.WriteFITS(base+".fits", "CATALOG", prov); err != nil {
-		return err
-	}
-	if mc.Preview {
-		if err := mock.WritePreview(filepath.Join(cfg.Out, "preview"+suffix+".png"), preview); err != nil {
-			return err
-		}
-	}
-	if b, err := cfg.YAML(); err == nil {
-		if err := atomic.WriteBytes(filepath.Join(cfg.Out, "mock-config"+suffix+".yaml"), b); err != nil {
-			return err
-		}
-	}
-	b, _ := json.Marshal(map[string]string{"ConfigHash": hash})
-	if err := atomic.WriteBytes(donePath, b); err != nil {
+	base, err := finishMock(cfg, hash, suffix, cat.t, prov, preview)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d stamps: %s, %s.csv, %s\n", len(mine), stampsPath, base, shardPath)
 	return nil
+}
+
+// finishMock writes what both kinds of mock end with: the catalogue (CSV and
+// FITS), the preview, the effective config and, last, the record that marks
+// the outputs complete for hash. It returns the catalogue's base path.
+func finishMock(cfg configs.Config, hash, suffix string, cat *table.Table, prov []fits.Card, preview []*mock.Stamp) (string, error) {
+	base := filepath.Join(cfg.Out, "catalog"+suffix)
+	if err := cat.WriteCSV(base + ".csv"); err != nil {
+		return "", err
+	}
+	if err := cat.WriteFITS(base+".fits", "CATALOG", prov); err != nil {
+		return "", err
+	}
+	if cfg.Mock.Preview {
+		if err := mock.WritePreview(filepath.Join(cfg.Out, "preview"+suffix+".png"), preview); err != nil {
+			return "", err
+		}
+	}
+	if b, err := cfg.YAML(); err == nil {
+		if err := atomic.WriteBytes(filepath.Join(cfg.Out, "mock-config"+suffix+".yaml"), b); err != nil {
+			return "", err
+		}
+	}
+	b, _ := json.Marshal(map[string]string{"ConfigHash": hash})
+	return base, atomic.WriteBytes(filepath.Join(cfg.Out, "mock"+suffix+".done.json"), b)
 }
 
 // shortName shortens a truth column name to fit a T_ card (6 characters).

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/galforge/galforge/configs"
-	"github.com/galforge/galforge/internal/atomic"
 	"github.com/galforge/galforge/internal/fits"
 	"github.com/galforge/galforge/internal/progress"
 	"github.com/galforge/galforge/mock"
@@ -211,25 +209,8 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 	}
 	tab := renderTable(rows)
 	tab.Cols[0].Name = "stamp"
-	base := filepath.Join(cfg.Out, "catalog"+suffix)
-	if err := tab.WriteCSV(base + ".csv"); err != nil {
-		return err
-	}
-	if err := tab.WriteFITS(base+".fits", "CATALOG", prov); err != nil {
-		return err
-	}
-	if mc.Preview {
-		if err := mock.WritePreview(filepath.Join(cfg.Out, "preview"+suffix+".png"), preview); err != nil {
-			return err
-		}
-	}
-	if b, err := cfg.YAML(); err == nil {
-		if err := atomic.WriteBytes(filepath.Join(cfg.Out, "mock-config"+suffix+".yaml"), b); err != nil {
-			return err
-		}
-	}
-	b, _ := json.Marshal(map[string]string{"ConfigHash": hash})
-	if err := atomic.WriteBytes(filepath.Join(cfg.Out, "mock"+suffix+".done.json"), b); err != nil {
+	base, err := finishMock(cfg, hash, suffix, tab, prov, preview)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %d stamps × %d bands of %d snapshots: %s/stamps_<band>%s.fits, %s.csv, %s\n",

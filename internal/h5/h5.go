@@ -137,35 +137,23 @@ func (f *File) datasetClass(d *hdf5.Dataset, dset string) (hdf5.TypeClass, error
 // Float64s reads a numeric dataset, converting to float64, and returns the
 // values in row-major order with the dataset's dimensions.
 func (f *File) Float64s(dset string) ([]float64, []int, error) {
-	d, err := f.openDataset(dset)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer d.Close()
-	if c, err := f.datasetClass(d, dset); err != nil {
-		return nil, nil, err
-	} else if c != hdf5.T_FLOAT && c != hdf5.T_INTEGER {
-		return nil, nil, fmt.Errorf("%q: dataset %q is not numeric", f.Path, dset)
-	}
-	dd, err := dims(d.Space())
-	if err != nil {
-		return nil, nil, fmt.Errorf("%q: dataset %q: %w", f.Path, dset, err)
-	}
-	n := 1
-	for _, v := range dd {
-		n *= v
-	}
-	buf := make([]float64, n)
-	if n > 0 {
-		if rc := C.gf_dread_double(C.hid_t(d.ID()), (*C.double)(unsafe.Pointer(&buf[0]))); rc < 0 {
-			return nil, nil, fmt.Errorf("%q: dataset %q: read failed (truncated or corrupt file?)", f.Path, dset)
-		}
-	}
-	return buf, dd, nil
+	return readDataset(f, dset, "numeric", func(c hdf5.TypeClass) bool { return c == hdf5.T_FLOAT || c == hdf5.T_INTEGER },
+		func(id C.hid_t, buf []float64) C.herr_t {
+			return C.gf_dread_double(id, (*C.double)(unsafe.Pointer(&buf[0])))
+		})
 }
 
 // Int64s reads an integer dataset, converting to int64.
 func (f *File) Int64s(dset string) ([]int64, []int, error) {
+	return readDataset(f, dset, "an integer dataset", func(c hdf5.TypeClass) bool { return c == hdf5.T_INTEGER },
+		func(id C.hid_t, buf []int64) C.herr_t {
+			return C.gf_dread_llong(id, (*C.longlong)(unsafe.Pointer(&buf[0])))
+		})
+}
+
+// readDataset reads a whole dataset of an accepted type class into a new
+// slice with read, which converts to T in the HDF5 library.
+func readDataset[T any](f *File, dset, want string, accept func(hdf5.TypeClass) bool, read func(C.hid_t, []T) C.herr_t) ([]T, []int, error) {
 	d, err := f.openDataset(dset)
 	if err != nil {
 		return nil, nil, err
@@ -173,8 +161,8 @@ func (f *File) Int64s(dset string) ([]int64, []int, error) {
 	defer d.Close()
 	if c, err := f.datasetClass(d, dset); err != nil {
 		return nil, nil, err
-	} else if c != hdf5.T_INTEGER {
-		return nil, nil, fmt.Errorf("%q: dataset %q is not an integer dataset", f.Path, dset)
+	} else if !accept(c) {
+		return nil, nil, fmt.Errorf("%q: dataset %q is not %s", f.Path, dset, want)
 	}
 	dd, err := dims(d.Space())
 	if err != nil {
@@ -184,11 +172,9 @@ func (f *File) Int64s(dset string) ([]int64, []int, error) {
 	for _, v := range dd {
 		n *= v
 	}
-	buf := make([]int64, n)
-	if n > 0 {
-		if rc := C.gf_dread_llong(C.hid_t(d.ID()), (*C.longlong)(unsafe.Pointer(&buf[0]))); rc < 0 {
-			return nil, nil, fmt.Errorf("%q: dataset %q: read failed (truncated or corrupt file?)", f.Path, dset)
-		}
+	buf := make([]T, n)
+	if n > 0 && read(C.hid_t(d.ID()), buf) < 0 {
+		return nil, nil, fmt.Errorf("%q: dataset %q: read failed (truncated or corrupt file?)", f.Path, dset)
 	}
 	return buf, dd, nil
 }

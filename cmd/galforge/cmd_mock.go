@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -73,7 +74,9 @@ func stampMeta(mc mock.Config, e mock.Exposure, p *psf.Image, prov []fits.Card) 
 // the given bands, the given truth columns, the run's provenance.
 func createShard(path string, cfg configs.Config, hash string, bands []string, truth []shardfmt.Column) (*shardfmt.Writer, error) {
 	hdr := shardfmt.Header{StampSize: cfg.Mock.StampSize, Bands: bands, Planes: []string{"SCI", "RMS"}, Truth: truth,
-		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed}}
+		Provenance: shardfmt.Provenance{GalforgeVersion: galforgeVersion(), ConfigHash: hash, Seed: cfg.Seed,
+			Extra: map[string]string{"pixel_scale_arcsec": strconv.FormatFloat(cfg.Mock.PixelScaleArcsec, 'g', -1, 64),
+				"source": cfg.Mock.Source}}}
 	var opts []shardfmt.Option
 	if cfg.Mock.ShardBlock > 0 {
 		opts = append(opts, shardfmt.WithBlockSize(cfg.Mock.ShardBlock))

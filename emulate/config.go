@@ -1,0 +1,185 @@
+package emulate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Config is the `train:` section of an experiment config: what to learn from
+// which shards, the network, and the optimisation. Keys are documented with
+// their defaults; `galforge config print` lists them all.
+type Config struct {
+	// Shards are the training shard files (globs allowed). Empty means every
+	// shard that `galforge mock` wrote under the run's output directory
+	// (OUT/mock/shards/*.gfs for `galforge run`, OUT/shards/*.gfs otherwise).
+	Shards []string `mapstructure:"shards"`
+	// Targets are the truth columns to learn, by shard column name, e.g.
+	// [mag, re_arcsec, n, q, pa_deg] or [phase, merger_stage, mass_ratio,
+	// re3d_kpc]. The kind of each follows from its name: `phase` and
+	// `merger_stage` are classes (sims.Phases, sims.MergerStages), every other
+	// column a regression. Default [mag, re_arcsec, n, q, pa_deg].
+	Targets []string `mapstructure:"targets"`
+	// Transforms overrides the transform of a regression target: "none",
+	// "log10" or "angle180" (an angle in degrees with period 180°, learnt as
+	// cos 2θ, sin 2θ). By default sizes (`re*`) and `mass_ratio` take log10,
+	// `pa_deg` takes angle180, everything else none.
+	Transforms map[string]string `mapstructure:"transforms"`
+	// Bands are the shard bands fed to the network, in order; empty means all
+	// of the shard's bands.
+	Bands []string `mapstructure:"bands"`
+	// Stretch is the arcsinh softening of the preprocessing, in units of the
+	// stamp's median rms: x = asinh(sci / (Stretch·rms)). Default 3.
+	Stretch float64 `mapstructure:"stretch"`
+	// Model is the network.
+	Model ModelConfig `mapstructure:"model"`
+	// BatchSize is the number of stamps per optimisation step. Default 64.
+	BatchSize int `mapstructure:"batch_size"`
+	// Epochs is the maximum number of passes over the training split. Default 20.
+	Epochs int `mapstructure:"epochs"`
+	// LearningRate is Adam's initial learning rate. Default 1e-3.
+	LearningRate float64 `mapstructure:"learning_rate"`
+	// Schedule is the learning-rate schedule: "cosine" (one cosine decay to
+	// MinLearningRate over all Epochs, after WarmupSteps linear warm-up
+	// steps) or "constant". Default "cosine".
+	Schedule string `mapstructure:"schedule"`
+	// MinLearningRate is the floor of the cosine schedule. Default 1e-5.
+	MinLearningRate float64 `mapstructure:"min_learning_rate"`
+	// WarmupSteps is the number of linear warm-up steps. Default 100.
+	WarmupSteps int `mapstructure:"warmup_steps"`
+	// Patience stops training after this many epochs without a better
+	// validation loss; 0 never stops early. Default 5.
+	Patience int `mapstructure:"patience"`
+	// ValFraction and TestFraction are the fractions of galaxies (objects for
+	// analytic stamps) held out for validation and test: every view and every
+	// snapshot of a galaxy lands in one split. Defaults 0.15 and 0.15.
+	ValFraction  float64 `mapstructure:"val_fraction"`
+	TestFraction float64 `mapstructure:"test_fraction"`
+	// Augment turns on random 90° rotations and flips of training stamps, with
+	// the matching transform of position angles. Default true.
+	Augment bool `mapstructure:"augment"`
+	// ShuffleBuffer is the number of examples mixed at a time when streaming
+	// shards (blocks are also read in random order). Default 4096.
+	ShuffleBuffer int `mapstructure:"shuffle_buffer"`
+	// MaxExamples caps the examples read from the shards (0 = all), for quick
+	// trials; the cap keeps whole galaxies.
+	MaxExamples int `mapstructure:"max_examples"`
+	// Backend is the GoMLX backend: "go" (pure Go, no set-up), "cuda" (XLA
+	// with the CUDA PJRT plugin that JAX installs, found automatically) or
+	// "xla:PLUGIN" (a PJRT plugin name or path). The GOMLX_BACKEND environment
+	// variable is used when this is empty. Default "go".
+	Backend string `mapstructure:"backend"`
+	// Fit runs the classic Sérsic fit on the test stamps of analytic runs
+	// (`galforge run`), for the side-by-side table. Default true.
+	Fit bool `mapstructure:"fit"`
+	// FitMax caps the number of test stamps fitted (0 = all). Default 1000.
+	FitMax int `mapstructure:"fit_max"`
+}
+
+// DefaultConfig returns the defaults of the `train:` section.
+func DefaultConfig() Config {
+	return Config{
+		Targets:         []string{"mag", "re_arcsec", "n", "q", "pa_deg"},
+		Stretch:         3,
+		Model:           DefaultModelConfig(),
+		BatchSize:       64,
+		Epochs:          20,
+		LearningRate:    1e-3,
+		Schedule:        "cosine",
+		MinLearningRate: 1e-5,
+		WarmupSteps:     100,
+		Patience:        5,
+		ValFraction:     0.15,
+		TestFraction:    0.15,
+		Augment:         true,
+		ShuffleBuffer:   4096,
+		Backend:         "go",
+		Fit:             true,
+		FitMax:          1000,
+	}
+}
+
+// Validate checks the section; errors name the key.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key string, v any, why string) {
+		errs = append(errs, fmt.Errorf("train.%s = %v: %s", key, v, why))
+	}
+	if len(c.Targets) == 0 {
+		bad("targets", c.Targets, "need at least one target")
+	}
+	seen := map[string]bool{}
+	for _, t := range c.Targets {
+		if seen[t] {
+			bad("targets", c.Targets, fmt.Sprintf("%q given twice", t))
+		}
+		seen[t] = true
+	}
+	for k, v := range c.Transforms {
+		if !seen[k] {
+			bad("transforms."+k, v, "not one of train.targets")
+		}
+		switch v {
+		case TransformNone, TransformLog10, TransformAngle180:
+		default:
+			bad("transforms."+k, v, "want none, log10 or angle180")
+		}
+	}
+	if !(c.Stretch > 0) || math.IsInf(c.Stretch, 0) {
+		bad("stretch", c.Stretch, "must be a positive number")
+	}
+	if err := c.Model.Validate(0); err != nil {
+		errs = append(errs, err)
+	}
+	if c.BatchSize <= 0 {
+		bad("batch_size", c.BatchSize, "must be positive")
+	}
+	if c.Epochs <= 0 {
+		bad("epochs", c.Epochs, "must be positive")
+	}
+	if !(c.LearningRate > 0) || c.LearningRate > 1 {
+		bad("learning_rate", c.LearningRate, "must be in (0, 1]")
+	}
+	switch c.Schedule {
+	case "cosine", "constant":
+	default:
+		bad("schedule", c.Schedule, "want cosine or constant")
+	}
+	if c.MinLearningRate < 0 || c.MinLearningRate > c.LearningRate {
+		bad("min_learning_rate", c.MinLearningRate, "must be in [0, learning_rate]")
+	}
+	if c.WarmupSteps < 0 {
+		bad("warmup_steps", c.WarmupSteps, "must be ≥ 0")
+	}
+	if c.Patience < 0 {
+		bad("patience", c.Patience, "must be ≥ 0")
+	}
+	if !(c.ValFraction > 0 && c.ValFraction < 1) {
+		bad("val_fraction", c.ValFraction, "must be in (0, 1)")
+	}
+	if !(c.TestFraction >= 0 && c.TestFraction < 1) {
+		bad("test_fraction", c.TestFraction, "must be in [0, 1)")
+	}
+	if c.ValFraction+c.TestFraction >= 1 {
+		bad("val_fraction", c.ValFraction, fmt.Sprintf("val_fraction + test_fraction = %g leaves nothing to train on", c.ValFraction+c.TestFraction))
+	}
+	if c.ShuffleBuffer <= 0 {
+		bad("shuffle_buffer", c.ShuffleBuffer, "must be positive")
+	}
+	if c.MaxExamples < 0 {
+		bad("max_examples", c.MaxExamples, "must be ≥ 0")
+	}
+	if c.FitMax < 0 {
+		bad("fit_max", c.FitMax, "must be ≥ 0")
+	}
+	if _, err := parseBackend(c.Backend); err != nil {
+		errs = append(errs, fmt.Errorf("train.backend: %w", err))
+	}
+	for _, b := range c.Bands {
+		if strings.TrimSpace(b) == "" {
+			bad("bands", c.Bands, "empty band name")
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,120 @@
+package emulate
+
+import (
+	"math"
+	"slices"
+)
+
+// Preprocess is the one preprocessing of mocks and observations alike. It
+// turns one stamp's science and rms planes, each nb bands of s×s pixels in
+// the shard's order (band, y, x), into the network's input written to dst in
+// channels-last order (y, x, band):
+//
+//	x = asinh(sci / (stretch · σ_b))
+//
+// with σ_b the median of the band's positive finite rms pixels, so the
+// input is in units of the stamp's own noise: bright cores are compressed
+// logarithmically, the noise stays linear. Pixels that are not finite, or
+// whose rms is not positive and finite, are set to 0 (masked). Bands without
+// any valid rms (noise-free renders) use σ_b = 10⁻³ × the band's peak
+// |sci|. dst must hold nb·s·s values; scratch (may be nil) is reused.
+func Preprocess(dst, sci, rms []float32, s, nb int, stretch float64, scratch []float32) []float32 {
+	n := s * s
+	for b := range nb {
+		sb := sci[b*n : (b+1)*n]
+		var rb []float32
+		if rms != nil {
+			rb = rms[b*n : (b+1)*n]
+		}
+		scratch = scratch[:0]
+		for _, r := range rb {
+			if r > 0 && !math.IsInf(float64(r), 0) {
+				scratch = append(scratch, r)
+			}
+		}
+		var sigma float64
+		if len(scratch) > 0 {
+			slices.Sort(scratch)
+			m := len(scratch) / 2
+			sigma = float64(scratch[m])
+			if len(scratch)%2 == 0 {
+				sigma = 0.5 * (float64(scratch[m-1]) + float64(scratch[m]))
+			}
+		} else {
+			peak := 0.0
+			for _, v := range sb {
+				if a := math.Abs(float64(v)); a > peak && !math.IsInf(a, 0) {
+					peak = a
+				}
+			}
+			sigma = 1e-3 * peak
+		}
+		inv := 0.0
+		if sigma > 0 {
+			inv = 1 / (stretch * sigma)
+		}
+		for i, v := range sb {
+			x := float64(v)
+			ok := !math.IsNaN(x) && !math.IsInf(x, 0)
+			if rb != nil {
+				r := float64(rb[i])
+				ok = ok && (len(scratch) == 0 || (r > 0 && !math.IsInf(r, 0)))
+			}
+			if !ok {
+				dst[i*nb+b] = 0
+				continue
+			}
+			dst[i*nb+b] = float32(math.Asinh(x * inv))
+		}
+	}
+	return scratch
+}
+
+// Augmentation is one of the 8 symmetries of the square pixel grid: Rot
+// quarter turns counter-clockwise (as the image is displayed with y up, FITS
+// convention), after a left-right mirror when Flip is set. Images are
+// (y, x, band) with y = 0 the first FITS row.
+type Augmentation struct {
+	Rot  int  // 0..3 quarter turns counter-clockwise
+	Flip bool // mirror x → −x first
+}
+
+// Apply writes the transformed s×s×nb image src into dst (which must not
+// alias src).
+func (a Augmentation) Apply(dst, src []float32, s, nb int) {
+	for y := range s {
+		for x := range s {
+			// Destination pixel (x, y) comes from the source pixel that the
+			// inverse transform maps it to: undo the rotation, then the flip.
+			u, v := x, y
+			for range a.Rot & 3 {
+				// inverse of a CCW quarter turn (x,y)→(s−1−y, x) is (x,y)→(y, s−1−x)
+				u, v = v, s-1-u
+			}
+			if a.Flip {
+				u = s - 1 - u
+			}
+			copy(dst[(y*s+x)*nb:(y*s+x+1)*nb], src[(v*s+u)*nb:(v*s+u+1)*nb])
+		}
+	}
+}
+
+// PA returns the position angle (degrees counter-clockwise from +y, period
+// 180°) of a shape of position angle pa after the augmentation: a mirror in
+// x negates it, a quarter turn adds 90°. The result is in [−90, 90).
+func (a Augmentation) PA(pa float64) float64 {
+	if a.Flip {
+		pa = -pa
+	}
+	pa += 90 * float64(a.Rot&3)
+	return wrap180(pa)
+}
+
+// wrap180 wraps an angle in degrees to [−90, 90).
+func wrap180(d float64) float64 {
+	d = math.Mod(d+90, 180)
+	if d < 0 {
+		d += 180
+	}
+	return d - 90
+}

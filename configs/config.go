@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/galforge/galforge/emulate"
 	"os"
 	"reflect"
 	"sort"
@@ -44,6 +45,9 @@ type Config struct {
 	Render render.Config `mapstructure:"render"`
 	// Mock configures observed stamps (galforge mock).
 	Mock mock.Config `mapstructure:"mock"`
+	// Train configures the emulator: data, network, optimisation
+	// (galforge train / evaluate / run).
+	Train emulate.Config `mapstructure:"train"`
 }
 
 // Cosmology is the `cosmology:` section: flat ΛCDM.
@@ -67,6 +71,7 @@ func Default() Config {
 		Simulate:  toy.DefaultConfig(),
 		Render:    render.DefaultConfig(),
 		Mock:      mock.DefaultConfig(),
+		Train:     emulate.DefaultConfig(),
 	}
 }
 
@@ -89,6 +94,9 @@ func (c Config) Validate() error {
 		errs = append(errs, err)
 	}
 	if err := c.Mock.Validate(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := c.Train.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
@@ -329,4 +337,13 @@ func (c Config) RenderHash() string {
 	r := c.Render
 	r.Input, r.Preview = "", false
 	return Hash(c.Seed, c.Cosmology, r)
+}
+
+// TrainHash is the hash of everything that changes a trained model: the
+// seed, the data it is trained on (the mock's hash) and the train section
+// without the keys that only say where and how fast it runs.
+func (c Config) TrainHash() string {
+	t := c.Train
+	t.Backend, t.Fit, t.FitMax = "", false, 0
+	return Hash(c.MockHash(), t)
 }

@@ -461,3 +461,41 @@ func totalOutputs(ts []Target) int {
 	}
 	return n
 }
+
+// Raw returns up to max examples (0 = all) of split part, in the order
+// PredictPart predicts them, with their unprocessed SCI and RMS images of the
+// first network band (S×S each, FITS row order): what a classic fit
+// needs.
+func (d *Data) Raw(ctx context.Context, part Part, max int) (metas []Meta, sci, rms [][]float32, err error) {
+	S := d.Header.StampSize
+	n := S * S
+	nAll := len(d.Header.Bands)
+	b := d.Bands[0]
+	var last int32 = -1
+	var lastFile int32 = -1
+	var exs []shard.Example
+	for _, r := range d.splits[part] {
+		if max > 0 && len(metas) >= max {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, err
+		}
+		if r.block != last || r.file != lastFile {
+			exs, err = d.readers[r.file].ReadBlock(int(r.block))
+			if err != nil {
+				return nil, nil, nil, fmt.Errorf("emulate: %w", err)
+			}
+			last, lastFile = r.block, r.file
+		}
+		ex := exs[r.k]
+		metas = append(metas, d.meta[r.file][d.index(r)])
+		sci = append(sci, slices.Clone(ex.Images[(d.sci*nAll+b)*n:(d.sci*nAll+b+1)*n]))
+		if d.rms >= 0 {
+			rms = append(rms, slices.Clone(ex.Images[(d.rms*nAll+b)*n:(d.rms*nAll+b+1)*n]))
+		} else {
+			rms = append(rms, nil)
+		}
+	}
+	return metas, sci, rms, nil
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/gobackend"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -117,7 +118,7 @@ type net struct {
 func newNet(backend compute.Backend, cfg ModelConfig, targets []Target, seed uint64) *net {
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(seed&math.MaxInt64|1))
-	im2col := cfg.Conv == "im2col" || (cfg.Conv == "auto" && backend.Name() == "go")
+	im2col := cfg.Conv == "im2col" || (cfg.Conv == "auto" && backend.String() == gobackend.BackendName)
 	return &net{backend: backend, store: store, cfg: cfg, im2col: im2col, targets: targets, nOut: totalOutputs(targets)}
 }
 

@@ -139,7 +139,12 @@ type Generator struct {
 	// Backgrounds are the real images stamps are inserted into (may be empty).
 	Backgrounds []*Background
 	PSF         *psf.Image // on the stamp pixel grid, sum 1
-	proto       *sersic.Drawer
+	// SersicPSF is PSF as the drawer uses it (with its origin), and
+	// Convention what it holds: a fit that must reproduce the stamps'
+	// model uses both.
+	SersicPSF  *sersic.PSF
+	Convention sersic.Convention
+	proto      *sersic.Drawer
 }
 
 // NewGenerator loads the band, exposure and PSF of cfg.
@@ -174,6 +179,7 @@ func NewGenerator(cfg Config) (*Generator, error) {
 	if p.Kind == "file" && !p.Prepare {
 		sp = sersic.CentroidPSF(g.PSF.Data, g.PSF.NX, g.PSF.NY)
 	}
+	g.SersicPSF, g.Convention = sp, conv
 	g.proto, err = sersic.NewDrawerPSF(cfg.StampSize, cfg.StampSize, cfg.PixelScaleArcsec, sp, conv)
 	if err != nil {
 		return nil, fmt.Errorf("mock.psf: %w", err)

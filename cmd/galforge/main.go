@@ -49,7 +49,8 @@ func newRootCommand() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand(), newMockCommand(), newShardsCommand())
+	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand(), newMockCommand(), newShardsCommand(), newFitCommand(),
+		newTrainCommand(), newEvaluateCommand(), newPredictCommand())
 	return root
 }
 

@@ -184,6 +184,7 @@ func (d *Drawer) Clone() *Drawer {
 		c.plans[i] = &q
 	}
 	c.rowBuf, c.phx, c.phy = nil, nil, nil
+	c.fast = fastRow{} // its scratch buffers belong to d
 	return &c
 }
 

@@ -1,0 +1,175 @@
+package emulate
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/gomlx/gomlx/ml/train/optimizer/cosineschedule"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// SpeedOptions configures MeasureSpeed: the network and input of a
+// training-speed measurement on synthetic data, the same as
+// bench/torch_cnn.py runs for PyTorch.
+type SpeedOptions struct {
+	Backend    string      // as Config.Backend
+	Model      ModelConfig // default DefaultModelConfig()
+	Size       int         // stamp side, pixels (default 64)
+	Bands      int         // input channels (default 1)
+	Batch      int         // training batch (default 64)
+	InferBatch int         // inference batch (default 256)
+	Steps      int         // timed training steps (default 20)
+	Warmup     int         // untimed steps first, compilation included (default 2)
+}
+
+// SpeedResult is what MeasureSpeed measured.
+type SpeedResult struct {
+	Framework         string  `json:"framework"`
+	Backend           string  `json:"backend"`
+	Conv              string  `json:"conv"`
+	Size              int     `json:"size"`
+	Bands             int     `json:"bands"`
+	Batch             int     `json:"batch"`
+	InferBatch        int     `json:"infer_batch"`
+	Parameters        int     `json:"parameters"`
+	TrainImagesPerSec float64 `json:"train_images_per_s"`
+	InferImagesPerSec float64 `json:"infer_images_per_s"`
+}
+
+// MeasureSpeed trains the network (DeepLeGATo heads: four Gaussian
+// regressions and an angle, Adam, cosine schedule, as Train builds it) on a
+// fixed random batch and runs inference, and reports images per second of
+// each, compilation excluded.
+func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
+	if o.Model.Widths == nil {
+		o.Model = DefaultModelConfig()
+	}
+	def := func(p *int, v int) {
+		if *p <= 0 {
+			*p = v
+		}
+	}
+	def(&o.Size, 64)
+	def(&o.Bands, 1)
+	def(&o.Batch, 64)
+	def(&o.InferBatch, 256)
+	def(&o.Steps, 20)
+	def(&o.Warmup, 2)
+	if err := o.Model.Validate(o.Size); err != nil {
+		return res, err
+	}
+	cfg, _, err := BackendConfig(o.Backend)
+	if err != nil {
+		return res, err
+	}
+	be, err := NewBackend(cfg)
+	if err != nil {
+		return res, err
+	}
+	defer be.Finalize()
+	ts := speedTargets()
+	n := newNet(be, o.Model, ts, 1)
+	n.store.SetParam(optimizer.ParamLearningRate, 1e-3)
+	n.store.SetParam(cosineschedule.ParamPeriodSteps, 100000)
+	modelFn := func(scope *model.Scope, x *Node) *Node {
+		if scope.Store().IsTraining(x.Graph()) {
+			cosineschedule.New(scope, x.Graph(), dtypes.Float32).FromScope().Done()
+		}
+		return n.forward(scope, x)
+	}
+	lossFn := func(labels, preds []*Node) *Node { return lossGraph(ts, labels[0], labels[1], preds[0]) }
+	tr := train.NewTrainer(be, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
+	rng := rand.New(rand.NewPCG(1, 2))
+	s, nb, bs := o.Size, o.Bands, o.Batch
+	x := make([]float32, bs*s*s*nb)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	ns := totalSlots(ts)
+	lab := make([]float32, bs*ns)
+	for i := range lab {
+		lab[i] = float32(rng.NormFloat64())
+	}
+	mask := make([]float32, bs*len(ts))
+	for i := range mask {
+		mask[i] = 1
+	}
+	step := func() error {
+		return exceptions.TryCatch[error](func() {
+			ms, err := tr.TrainStep(train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, bs, s, s, nb)},
+				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(lab, bs, ns), tensors.FromFlatDataAndDimensions(mask, bs, len(ts))}})
+			if err != nil {
+				panic(err)
+			}
+			for _, m := range ms {
+				m.FinalizeAll()
+			}
+		})
+	}
+	for range o.Warmup {
+		if err := step(); err != nil {
+			return res, fmt.Errorf("emulate: speed: train step: %w", err)
+		}
+	}
+	t0 := time.Now()
+	for range o.Steps {
+		if err := step(); err != nil {
+			return res, fmt.Errorf("emulate: speed: train step: %w", err)
+		}
+	}
+	trainSec := time.Since(t0).Seconds()
+
+	exec, err := model.NewExec(be, n.store, func(scope *model.Scope, x *Node) *Node { return n.forward(scope, x) })
+	if err != nil {
+		return res, err
+	}
+	ib := o.InferBatch
+	xi := make([]float32, ib*s*s*nb)
+	for i := range xi {
+		xi[i] = x[i%len(x)]
+	}
+	infer := func() error {
+		return exceptions.TryCatch[error](func() {
+			r, err := exec.Exec(tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb))
+			if err != nil {
+				panic(err)
+			}
+			r[0].FinalizeAll()
+		})
+	}
+	if err := infer(); err != nil {
+		return res, fmt.Errorf("emulate: speed: inference: %w", err)
+	}
+	inferSteps := max(1, o.Steps*bs/ib)
+	t0 = time.Now()
+	for range inferSteps {
+		if err := infer(); err != nil {
+			return res, fmt.Errorf("emulate: speed: inference: %w", err)
+		}
+	}
+	inferSec := time.Since(t0).Seconds()
+	conv := "native"
+	if n.im2col {
+		conv = "im2col"
+	}
+	return SpeedResult{Framework: "galforge", Backend: cfg, Conv: conv, Size: s, Bands: nb, Batch: bs, InferBatch: ib,
+		Parameters: countParams(n.store), TrainImagesPerSec: float64(o.Steps*bs) / trainSec,
+		InferImagesPerSec: float64(inferSteps*ib) / inferSec}, nil
+}
+
+// speedTargets are the DeepLeGATo targets: four regressions and an angle
+// (12 outputs).
+func speedTargets() []Target {
+	var ts []Target
+	for i, name := range []string{"mag", "re_arcsec", "n", "q"} {
+		ts = append(ts, Target{Name: name, Kind: Regression, Transform: TransformNone, Std: 1, Column: i})
+	}
+	return append(ts, Target{Name: "pa_deg", Kind: Regression, Transform: TransformAngle180, Column: 4})
+}

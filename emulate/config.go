@@ -48,6 +48,11 @@ type Config struct {
 	MinLearningRate float64 `mapstructure:"min_learning_rate"`
 	// WarmupSteps is the number of linear warm-up steps. Default 100.
 	WarmupSteps int `mapstructure:"warmup_steps"`
+	// BetaNLL is β of the β-NLL loss of regression targets (Seitzer et al.
+	// 2022): each Gaussian negative log-likelihood term is weighted by
+	// σ^{2β}, held constant. 0 is the plain likelihood, 1 trains the means
+	// like a mean squared error. Default 0.5.
+	BetaNLL float64 `mapstructure:"beta_nll"`
 	// Patience stops training after this many epochs without a better
 	// validation loss; 0 never stops early. Default 5.
 	Patience int `mapstructure:"patience"`
@@ -89,6 +94,7 @@ func DefaultConfig() Config {
 		Schedule:        "cosine",
 		MinLearningRate: 1e-5,
 		WarmupSteps:     100,
+		BetaNLL:         0.5,
 		Patience:        5,
 		ValFraction:     0.15,
 		TestFraction:    0.15,
@@ -151,6 +157,9 @@ func (c Config) Validate() error {
 	}
 	if c.WarmupSteps < 0 {
 		bad("warmup_steps", c.WarmupSteps, "must be ≥ 0")
+	}
+	if !(c.BetaNLL >= 0 && c.BetaNLL <= 1) {
+		bad("beta_nll", c.BetaNLL, "must be in [0, 1]")
 	}
 	if c.Patience < 0 {
 		bad("patience", c.Patience, "must be ≥ 0")

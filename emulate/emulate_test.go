@@ -31,7 +31,7 @@ func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 	}
 	path := filepath.Join(dir, "mock.gfs")
 	w, err := shard.Create(path, shard.Header{StampSize: s, Bands: []string{"F160W"}, Planes: []string{"SCI", "RMS"},
-		Truth: []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}},
+		Truth:      []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}},
 		Provenance: shard.Provenance{Extra: map[string]string{"pixel_scale_arcsec": "0.06"}}}, shard.WithBlockSize(16))
 	if err != nil {
 		t.Fatal(err)
@@ -337,7 +337,9 @@ func TestCorruptShard(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0)) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0))
+}
 
 func indexOf(s, sub string) int {
 	for i := 0; i+len(sub) <= len(s); i++ {

@@ -5,19 +5,23 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
-// Bounds of the predicted log σ (in standardised units): σ between e⁻⁷ and
-// e⁵ keeps the Gaussian likelihood finite early in training.
+// Bounds of the predicted log σ (in standardised units): σ between e⁻⁶
+// (0.25 % of the training spread) and e³ keeps the Gaussian likelihood
+// finite early in training.
 const (
-	minLogSigma = -7
-	maxLogSigma = 5
+	minLogSigma = -6
+	maxLogSigma = 3
 )
 
 // lossGraph is the training loss: the sum over targets of the mean, over the
 // examples whose label is valid (mask = 1), of the Gaussian negative
 // log-likelihood ½((y−μ)/σ)² + log σ (regression; per component for angles)
 // or the softmax cross-entropy (classes). lab is [B, slots], mask [B,
-// targets], out [B, outputs].
-func lossGraph(targets []Target, lab, mask, out *Node) *Node {
+// targets], out [B, outputs]. With beta > 0 each regression term is weighted
+// by σ^{2β} held constant (β-NLL, Seitzer et al. 2022), which keeps the
+// means learning where the plain likelihood lets σ grow instead; beta = 0 is
+// the plain likelihood.
+func lossGraph(targets []Target, lab, mask, out *Node, beta float64) *Node {
 	g := out.Graph()
 	dt := out.DType()
 	total := ScalarZero(g, dt)
@@ -33,9 +37,9 @@ func lossGraph(targets []Target, lab, mask, out *Node) *Node {
 			oh := OneHot(idx, len(t.Classes), dt)
 			l = Neg(ReduceSum(Mul(oh, LogSoftmax(logits, -1)), -1))
 		case t.Transform == TransformAngle180:
-			l = Add(gaussNLL(col(lab, s), col(out, o), col(out, o+2)), gaussNLL(col(lab, s+1), col(out, o+1), col(out, o+3)))
+			l = Add(gaussNLL(col(lab, s), col(out, o), col(out, o+2), beta), gaussNLL(col(lab, s+1), col(out, o+1), col(out, o+3), beta))
 		default:
-			l = gaussNLL(col(lab, s), col(out, o), col(out, o+1))
+			l = gaussNLL(col(lab, s), col(out, o), col(out, o+1), beta)
 		}
 		n := Max(ReduceAllSum(m), ScalarOne(g, dt))
 		total = Add(total, Div(ReduceAllSum(Mul(m, l)), n))
@@ -45,9 +49,14 @@ func lossGraph(targets []Target, lab, mask, out *Node) *Node {
 	return total
 }
 
-// gaussNLL is ½((y−μ)/σ)² + log σ with log σ clipped to its bounds.
-func gaussNLL(y, mu, logSigma *Node) *Node {
+// gaussNLL is ½((y−μ)/σ)² + log σ with log σ clipped to its bounds, weighted
+// by the constant σ^{2β} when beta > 0.
+func gaussNLL(y, mu, logSigma *Node, beta float64) *Node {
 	ls := ClipScalar(logSigma, minLogSigma, maxLogSigma)
 	z := Mul(Sub(y, mu), Exp(Neg(ls)))
-	return Add(MulScalar(Square(z), 0.5), ls)
+	l := Add(MulScalar(Square(z), 0.5), ls)
+	if beta > 0 {
+		l = Mul(l, StopGradient(Exp(MulScalar(ls, 2*beta))))
+	}
+	return l
 }

@@ -84,7 +84,7 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 		}
 		return n.forward(scope, x)
 	}
-	lossFn := func(labels, preds []*Node) *Node { return lossGraph(ts, labels[0], labels[1], preds[0]) }
+	lossFn := func(labels, preds []*Node) *Node { return lossGraph(ts, labels[0], labels[1], preds[0], 0.5) }
 	tr := train.NewTrainer(be, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
 	rng := rand.New(rand.NewPCG(1, 2))
 	s, nb, bs := o.Size, o.Bands, o.Batch

@@ -175,14 +175,14 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		}
 		return n.forward(scope, x)
 	}
-	lossFn := func(labels, preds []*Node) *Node { return lossGraph(n.targets, labels[0], labels[1], preds[0]) }
+	lossFn := func(labels, preds []*Node) *Node { return lossGraph(n.targets, labels[0], labels[1], preds[0], c.BetaNLL) }
 	trainer := train.NewTrainer(backend, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
 	// The validation graph is built afresh for every evaluation: an Exec kept
 	// across training steps of the pure-Go backend was seen to return the
 	// loss of the weights it was first called with (GoMLX v0.28.16).
 	newLossExec := func() (*model.Exec, error) {
 		e, err := model.NewExec(backend, n.store, func(scope *model.Scope, in []*Node) *Node {
-			return lossGraph(n.targets, in[1], in[2], n.forward(scope, in[0]))
+			return lossGraph(n.targets, in[1], in[2], n.forward(scope, in[0]), c.BetaNLL)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("emulate: build the validation graph: %w", err)

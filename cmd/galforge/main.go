@@ -50,7 +50,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	root.AddCommand(newVersionCommand(), newConfigCommand(), newSimulateCommand(), newSimsCommand(), newRenderCommand(), newMockCommand(), newShardsCommand(), newFitCommand(),
-		newTrainCommand(), newEvaluateCommand(), newPredictCommand())
+		newTrainCommand(), newEvaluateCommand(), newPredictCommand(), newRunCommand(), newBenchCommand())
 	return root
 }
 

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/galforge/galforge/emulate"
+)
+
+func newBenchCommand() *cobra.Command {
+	cmd := &cobra.Command{Use: "bench", Short: "Measure speeds (for side-by-side comparisons with peers)"}
+	var o emulate.SpeedOptions
+	var widths string
+	var asJSON bool
+	cnn := &cobra.Command{
+		Use:   "cnn [--backend go|cuda|xla:PLUGIN] [--batch 64] [--steps 20] [--size 64] [--bands 1] [--widths 32,64,128] [--json]",
+		Short: "Training and inference images/s of the emulator network on synthetic stamps (bench/torch_cnn.py is the PyTorch twin)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.Model = emulate.DefaultModelConfig()
+			if widths != "" {
+				o.Model.Widths = nil
+				for _, w := range strings.Split(widths, ",") {
+					v, err := strconv.Atoi(strings.TrimSpace(w))
+					if err != nil || v <= 0 {
+						return usageError{fmt.Errorf("bench cnn: --widths %q: want positive integers separated by commas", widths)}
+					}
+					o.Model.Widths = append(o.Model.Widths, v)
+				}
+			}
+			if err := ensureBackendLibs(o.Backend); err != nil {
+				return err
+			}
+			r, err := emulate.MeasureSpeed(o)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				b, _ := json.Marshal(r)
+				fmt.Fprintln(cmd.OutOrStdout(), string(b))
+				return nil
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "galforge %s backend (%s convolutions), %d×%d×%d, %d parameters: train %.1f images/s (batch %d), inference %.1f images/s (batch %d)\n",
+				r.Backend, r.Conv, r.Size, r.Size, r.Bands, r.Parameters, r.TrainImagesPerSec, r.Batch, r.InferImagesPerSec, r.InferBatch)
+			return nil
+		},
+	}
+	cnn.Flags().StringVar(&o.Backend, "backend", "", "GoMLX backend: go (default), cuda, or xla:PLUGIN")
+	cnn.Flags().IntVar(&o.Batch, "batch", 64, "training batch")
+	cnn.Flags().IntVar(&o.InferBatch, "infer-batch", 256, "inference batch")
+	cnn.Flags().IntVar(&o.Steps, "steps", 20, "timed training steps")
+	cnn.Flags().IntVar(&o.Warmup, "warmup", 2, "untimed steps first (compilation)")
+	cnn.Flags().IntVar(&o.Size, "size", 64, "stamp side, pixels")
+	cnn.Flags().IntVar(&o.Bands, "bands", 1, "input bands")
+	cnn.Flags().StringVar(&widths, "widths", "", "convolution widths (default 32,64,128)")
+	cnn.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
+	cmd.AddCommand(cnn)
+	return cmd
+}

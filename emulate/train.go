@@ -175,7 +175,9 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		}
 		return n.forward(scope, x)
 	}
-	lossFn := func(labels, preds []*Node) *Node { return lossGraph(n.targets, labels[0], labels[1], preds[0], c.BetaNLL) }
+	lossFn := func(labels, preds []*Node) *Node {
+		return lossGraph(n.targets, labels[0], labels[1], preds[0], c.BetaNLL)
+	}
 	trainer := train.NewTrainer(backend, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
 	// The validation graph is built afresh for every evaluation: an Exec kept
 	// across training steps of the pure-Go backend was seen to return the

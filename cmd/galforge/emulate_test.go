@@ -1,0 +1,139 @@
+package main
+
+import (
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// tinyRun is a small analytic experiment: 120 single-Sérsic 32×32 stamps, a
+// tiny network, two epochs, the fit on 8 test stamps.
+var tinyRun = []string{"-c", "../../configs/deeplegato.yaml",
+	"--set", "mock.psf.file=../../mock/psf/testdata/psf_101.fits", "--set", "mock.n_objects=120", "--set", "mock.stamp_size=32", "--set", "mock.profile.re_max_arcsec=0.5",
+	"--set", "train.model.widths=[8,16]", "--set", "train.model.dense=32", "--set", "train.epochs=2",
+	"--set", "train.batch_size=16", "--set", "train.warmup_steps=2", "--set", "train.fit_max=8",
+	"--set", "train.val_fraction=0.2", "--set", "train.test_fraction=0.2"}
+
+// TestRunTrainEvaluatePredict runs the whole analytic experiment through the
+// CLI, then predicts the stamps file with the trained model.
+func TestRunTrainEvaluatePredict(t *testing.T) {
+	out := t.TempDir()
+	stdout, stderr, code := run(t, append([]string{"run", "--out", out}, tinyRun...)...)
+	if code != 0 {
+		t.Fatalf("run: exit %d: %s", code, stderr)
+	}
+	for _, f := range []string{"report.md", "model/model.json", "model/weights.gfw", "model/state.gfw", "model/loss.png",
+		"evaluate/predictions.csv", "evaluate/metrics.csv", "evaluate/fit.csv", "figures/truth_vs_pred.png", "figures/calibration.png",
+		"mock/stamps.fits", "mock/shards/mock.gfs"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+	rep, _ := os.ReadFile(filepath.Join(out, "report.md"))
+	for _, want := range []string{"## Held-out scores", "log10 re_arcsec", "pa_deg", "## Network vs classic fit", "wall time per 1000 stamps"} {
+		if !strings.Contains(string(rep), want) {
+			t.Errorf("report.md lacks %q", want)
+		}
+	}
+	if !strings.Contains(stdout, "R²") {
+		t.Errorf("stdout has no scores: %s", stdout)
+	}
+	// 24 test galaxies of 120 (one stamp each); predictions.csv has one row each.
+	rows := readCSVRows(t, filepath.Join(out, "evaluate", "predictions.csv"))
+	if len(rows) != 1+24 {
+		t.Errorf("predictions.csv has %d rows, want 25", len(rows))
+	}
+
+	// A second run resumes: every stage is complete, training does no step.
+	_, stderr, code = run(t, append([]string{"run", "--out", out}, tinyRun...)...)
+	if code != 0 {
+		t.Fatalf("rerun: %s", stderr)
+	}
+	if !strings.Contains(stderr, "resuming") || strings.Contains(stderr, "train steps") {
+		t.Errorf("rerun did not resume from the finished model:\n%s", stderr)
+	}
+
+	// predict on the stamps file: one row per stamp, every target with σ.
+	csvPath := filepath.Join(t.TempDir(), "pred.csv")
+	stdout, stderr, code = run(t, "predict", "--model", filepath.Join(out, "model"), "--stamps", filepath.Join(out, "mock", "stamps.fits"), "--out", csvPath)
+	if code != 0 {
+		t.Fatalf("predict: %s", stderr)
+	}
+	rows = readCSVRows(t, csvPath)
+	if len(rows) != 121 {
+		t.Fatalf("predict wrote %d rows, want 121", len(rows))
+	}
+	head := strings.Join(rows[0], ",")
+	for _, want := range []string{"id", "mag_pred", "mag_sigma", "re_arcsec_pred", "pa_deg_sigma"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("predict header %q lacks %s", head, want)
+		}
+	}
+	for _, r := range rows[1:] {
+		for i, v := range r[4:] {
+			if x, err := strconv.ParseFloat(v, 64); err != nil || x != x {
+				t.Fatalf("predict row %v: column %s = %q", r, rows[0][4+i], v)
+			}
+		}
+	}
+	_ = stdout
+
+	// A model given stamps of another pixel scale or size is refused, naming the file.
+	other := t.TempDir()
+	if _, stderr, code := run(t, "mock", "-c", "../../configs/deeplegato.yaml", "--set", "mock.psf.file=../../mock/psf/testdata/psf_101.fits", "--set", "mock.n_objects=4", "--set", "mock.stamp_size=32",
+		"--set", "mock.pixel_scale_arcsec=0.03", "--out", other); code != 0 {
+		t.Fatalf("mock: %s", stderr)
+	}
+	_, stderr, code = run(t, "predict", "--model", filepath.Join(out, "model"), "--stamps", filepath.Join(other, "stamps.fits"), "--out", csvPath)
+	if code != 2 || !strings.Contains(stderr, "PIXSCALE") || !strings.Contains(stderr, "stamps.fits") {
+		t.Errorf("predict at another pixel scale: exit %d, %s", code, stderr)
+	}
+	// A corrupt model is a clear error.
+	os.WriteFile(filepath.Join(out, "model", "weights.gfw"), []byte("GALFWGT1 nonsense"), 0o644)
+	_, stderr, code = run(t, "predict", "--model", filepath.Join(out, "model"), "--stamps", filepath.Join(out, "mock", "stamps.fits"), "--out", csvPath)
+	if code == 0 || !strings.Contains(stderr, "corrupt checkpoint") || !strings.Contains(stderr, "weights.gfw") {
+		t.Errorf("corrupt weights: exit %d, %s", code, stderr)
+	}
+}
+
+// TestTrainConfigErrors: impossible or misspelt train keys are usage errors
+// naming the key.
+func TestTrainConfigErrors(t *testing.T) {
+	for i, c := range []struct {
+		set, want string
+	}{
+		{"train.epochs=0", "train.epochs"},
+		{"train.bakend=go", `did you mean "train.backend"`},
+		{"train.backend=tpu", "train.backend"},
+		{"train.val_fraction=0.9", "val_fraction"},
+		{"train.transforms.n=sqrt", "train.transforms.n"},
+		{"train.model.widths=[]", "train.model.widths"},
+	} {
+		_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir(), "--set", c.set)
+		if code != 2 || !strings.Contains(stderr, c.want) {
+			t.Errorf("case %d (%s): exit %d, %q; want exit 2 naming %q", i, c.set, code, stderr, c.want)
+		}
+	}
+	// No shards yet: says what to run first.
+	_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir())
+	if code != 2 || !strings.Contains(stderr, "galforge mock") {
+		t.Errorf("no shards: exit %d, %s", code, stderr)
+	}
+}
+
+func readCSVRows(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rows
+}

@@ -45,28 +45,32 @@ vet: deps
 test: deps vet
 	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
 
-# The main job on the built-in default: simulate the quickstart set, render
-# every snapshot in 10 views and 4 bands (+ mass) with PNG contact sheets,
-# render the real CAMELS-TNG galaxy the same way, make 256 analytic F160W
-# stamps with noise and a training shard, and summarise.
+# The main job on the built-in default: render the quickstart galaxies (built by
+# `run`'s first stage) with PNG contact sheets, render the real CAMELS-TNG galaxy the
+# same way, then the whole experiment: simulate 40 galaxies → observe every snapshot
+# in 10 views × 4 bands with noise → train the CNN on phase, merger stage, mass ratio
+# and 3D half-mass radius → evaluate on held-out galaxies; it ends with the report.
 demo: build
 	$(BIN) simulate -c configs/quickstart.yaml --out $(DEMO_OUT)
 	$(BIN) render -c configs/quickstart.yaml --out $(DEMO_OUT)
 	$(BIN) render testdata/camels/camels_snap.hdf5 --groups testdata/camels/camels_subhalo.hdf5 --subhalo 3 \
 	  -c configs/quickstart.yaml --fov-kpc 40 --out $(DEMO_OUT)/camels
-	$(BIN) mock -c configs/candels-f160w-sersic.yaml --set mock.n_objects=256 --out $(DEMO_OUT)/mock --preview
-	@echo "--- first rows of $(DEMO_OUT)/truth.csv"
-	@head -n 6 $(DEMO_OUT)/truth.csv
+	$(BIN) run -c configs/quickstart.yaml --out $(DEMO_OUT)
 	@echo "--- contact sheets (views x bands): $(DEMO_OUT)/previews/*.png and $(DEMO_OUT)/camels/previews/*.png"
-	@echo "--- analytic F160W stamps: $(DEMO_OUT)/mock/stamps.fits, preview $(DEMO_OUT)/mock/preview.png"
-	@echo "--- galforge sims inspect on the first snapshot"
-	$(BIN) sims inspect $$(ls $(DEMO_OUT)/snapshots/*.hdf5 | head -n 1)
-	@echo "--- the real CAMELS-TNG galaxy (subhalo 3) for comparison"
-	$(BIN) sims inspect testdata/camels/camels_snap.hdf5 --groups testdata/camels/camels_subhalo.hdf5 --subhalo 3
+	@echo "--- stamps: $(DEMO_OUT)/mock/stamps_<band>.fits; model: $(DEMO_OUT)/model; figures: $(DEMO_OUT)/figures"
+	@echo "--- $(DEMO_OUT)/report.md"
+	@cat $(DEMO_OUT)/report.md
 
-# Benchmarks (not timed tests): snapshot generation and reading, SPH projection, photometry.
-bench: deps
+# Benchmarks (not timed tests): snapshot generation and reading, SPH projection,
+# photometry, the Sérsic fit, and the emulator network beside its PyTorch twin
+# (bench/torch_cnn.py, when python3 has torch; see BENCHMARKS.md).
+bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./sims/... ./render/...
+	$(GO) test -run '^$$' -bench FitSersic64 -benchtime 20x ./emulate/fit
+	$(BIN) bench cnn --steps 20
+	@PY=$$(for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && echo $$p && break; done); \
+	if [ -n "$$PY" ]; then $$PY bench/torch_cnn.py --outputs 12 --steps 20 --threads $$(nproc); \
+	else echo "bench: no python3 with torch (Debian: apt-get install python3-torch): PyTorch side skipped"; fi
 
 clean:
 	rm -rf bin out

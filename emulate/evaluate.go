@@ -207,10 +207,6 @@ func (ev Evaluation) Markdown() string {
 	if err := metrics.WriteMarkdown(&b, ev.Regs, ev.Classes); err != nil {
 		fmt.Fprintf(&b, "(tables failed: %v)\n", err)
 	}
-	for _, c := range ev.Classes {
-		b.WriteString("\n")
-		metrics.WriteConfusionMarkdown(&b, c)
-	}
 	return b.String()
 }
 

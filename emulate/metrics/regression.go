@@ -213,7 +213,13 @@ func eval(name, unit string, truth, pred, sigma []float64, period, thr float64) 
 			ss0 += (y - mean) * (y - mean)
 		}
 	}
-	if n >= 2 && ss0 > 0 {
+	// R² needs truths that vary: a spread below float32 rounding of the
+	// values (e.g. every stamp of one galaxy) leaves it NaN.
+	var scale float64
+	for _, y := range ys {
+		scale = math.Max(scale, math.Abs(y))
+	}
+	if n >= 2 && ss0 > fn*math.Pow(1e-6*math.Max(scale, 1e-30), 2) {
 		r.R2 = 1 - sum2/ss0
 	}
 

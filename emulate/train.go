@@ -217,7 +217,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		var lossSum float64
 		var steps int
 		var streamErr error
-		for batch := range batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr) {
+		for batch := range prefetch(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), 2) {
 			var ms []*tensors.Tensor
 			err := exceptions.TryCatch[error](func() {
 				var e error
@@ -442,3 +442,36 @@ func evalLoss(ctx context.Context, lossExec *model.Exec, d *Data, part Part, c C
 }
 
 var _ = filepath.Join
+
+// prefetch runs the producer seq on its own goroutine, up to depth items
+// ahead of the consumer, so that reading and preprocessing the next batches
+// overlaps the training step. Stopping early drains the producer.
+func prefetch[T any](seq iter.Seq[T], depth int) iter.Seq[T] {
+	return func(yield func(T) bool) {
+		ch := make(chan T, depth)
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			defer close(ch)
+			for v := range seq {
+				select {
+				case ch <- v:
+				case <-stop:
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			for range ch {
+			}
+			<-done
+		}()
+		for v := range ch {
+			if !yield(v) {
+				return
+			}
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -79,8 +80,9 @@ func NewBackend(config string) (b compute.Backend, err error) {
 
 // sitePackages lists the Python package folders to search for JAX's plugin:
 // $GALFORGE_SITE_PACKAGES (colon-separated) first, then the folders of every
-// python3.* under /usr/lib, /usr/local/lib, ~/.local/lib, $VIRTUAL_ENV and
-// $CONDA_PREFIX.
+// python3.* under /usr/lib, /usr/local/lib, /opt/conda/lib, ~/.local/lib,
+// $VIRTUAL_ENV, $CONDA_PREFIX and ~/.pyenv/versions/*, then those that the
+// python3 on PATH reports.
 func sitePackages() []string {
 	var out []string
 	if s := os.Getenv("GALFORGE_SITE_PACKAGES"); s != "" {
@@ -96,10 +98,22 @@ func sitePackages() []string {
 			roots = append(roots, filepath.Join(v, "lib"))
 		}
 	}
+	if home != "" {
+		m, _ := filepath.Glob(filepath.Join(home, ".pyenv", "versions", "*", "lib"))
+		roots = append(roots, m...)
+	}
 	for _, r := range roots {
 		for _, sub := range []string{"site-packages", "dist-packages"} {
 			m, _ := filepath.Glob(filepath.Join(r, "python3*", sub))
 			out = append(out, m...)
+		}
+	}
+	// Last, ask the python3 on PATH where its packages live.
+	if b, err := exec.Command("python3", "-c", "import site; print('\\n'.join(site.getsitepackages()))").Output(); err == nil {
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+			if l = strings.TrimSpace(l); l != "" && !slices.Contains(out, l) {
+				out = append(out, l)
+			}
 		}
 	}
 	return out

@@ -199,7 +199,7 @@ func TestConfigPrint(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
-	for _, want := range []string{"n_merger: 7", "n_particles: 10000", "coulomb_log:", "h0: 70"} {
+	for _, want := range []string{"n_merger: 7", "n_particles: 3000", "coulomb_log:", "h0: 70", "beta_nll: 0.5", "- merger_stage"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("config print lacks %q:\n%s", want, out)
 		}

@@ -99,8 +99,8 @@ func TestTrainReducesLoss(t *testing.T) {
 		t.Errorf("train loss did not fall: %+v", h)
 	}
 	t.Logf("history %+v", h)
-	if !(spec.Training.BestValLoss < h[0].ValLoss) {
-		t.Errorf("val loss did not fall: best %v, first %v", spec.Training.BestValLoss, h[0].ValLoss)
+	if !(spec.Training.BestValScore < h[0].ValScore) || !(h[len(h)-1].ValLoss < h[0].ValLoss) {
+		t.Errorf("validation did not improve: best score %v, first %v; loss first %v, last %v", spec.Training.BestValScore, h[0].ValScore, h[0].ValLoss, h[len(h)-1].ValLoss)
 	}
 	// Resume: a second call with the same hash finds every epoch done and
 	// trains nothing more.

@@ -253,8 +253,9 @@ func PlotHistory(path string, h []EpochRecord) error {
 	ep := make([]float64, len(h))
 	tr := make([]float64, len(h))
 	va := make([]float64, len(h))
+	sc := make([]float64, len(h))
 	for i, r := range h {
-		ep[i], tr[i], va[i] = float64(r.Epoch), r.TrainLoss, r.ValLoss
+		ep[i], tr[i], va[i], sc[i] = float64(r.Epoch), r.TrainLoss, r.ValLoss, r.ValScore
 	}
-	return metrics.PlotLoss(path, ep, map[string][]float64{"train": tr, "validation": va})
+	return metrics.PlotLoss(path, ep, map[string][]float64{"train loss": tr, "validation loss": va, "validation score (selects the best epoch)": sc})
 }

@@ -22,6 +22,25 @@ const (
 // means learning where the plain likelihood lets σ grow instead; beta = 0 is
 // the plain likelihood.
 func lossGraph(targets []Target, lab, mask, out *Node, beta float64) *Node {
+	return targetLoss(targets, lab, mask, out, beta, false)
+}
+
+// scoreGraph is the validation score that selects the best epoch and drives
+// early stopping: the loss with every regression term replaced by half the
+// squared error of its mean (standardised units), classes unchanged. Unlike
+// the likelihood it does not reward predicted σ, which on held-out data can
+// get worse while the means still improve.
+func scoreGraph(targets []Target, lab, mask, out *Node) *Node {
+	return targetLoss(targets, lab, mask, out, 0, true)
+}
+
+func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly bool) *Node {
+	nll := func(y, mu, ls *Node) *Node {
+		if meanOnly {
+			return MulScalar(Square(Sub(y, mu)), 0.5)
+		}
+		return gaussNLL(y, mu, ls, beta)
+	}
 	g := out.Graph()
 	dt := out.DType()
 	total := ScalarZero(g, dt)
@@ -37,9 +56,9 @@ func lossGraph(targets []Target, lab, mask, out *Node, beta float64) *Node {
 			oh := OneHot(idx, len(t.Classes), dt)
 			l = Neg(ReduceSum(Mul(oh, LogSoftmax(logits, -1)), -1))
 		case t.Transform == TransformAngle180:
-			l = Add(gaussNLL(col(lab, s), col(out, o), col(out, o+2), beta), gaussNLL(col(lab, s+1), col(out, o+1), col(out, o+3), beta))
+			l = Add(nll(col(lab, s), col(out, o), col(out, o+2)), nll(col(lab, s+1), col(out, o+1), col(out, o+3)))
 		default:
-			l = gaussNLL(col(lab, s), col(out, o), col(out, o+1), beta)
+			l = nll(col(lab, s), col(out, o), col(out, o+1))
 		}
 		n := Max(ReduceAllSum(m), ScalarOne(g, dt))
 		total = Add(total, Div(ReduceAllSum(Mul(m, l)), n))

@@ -18,15 +18,15 @@ import (
 // linear head with every target's outputs.
 type ModelConfig struct {
 	// Widths are the channels of each convolution block. Default [32, 64, 128].
-	Widths []int `mapstructure:"widths"`
+	Widths []int `mapstructure:"widths" json:"widths"`
 	// ConvsPerBlock is the number of 3×3 convolutions per block. Default 1.
-	ConvsPerBlock int `mapstructure:"convs_per_block"`
+	ConvsPerBlock int `mapstructure:"convs_per_block" json:"convs_per_block"`
 	// Dense is the width of the hidden fully-connected layer. Default 256.
-	Dense int `mapstructure:"dense"`
+	Dense int `mapstructure:"dense" json:"dense"`
 	// Conv selects the convolution implementation: "auto" (im2col on the
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
-	Conv string `mapstructure:"conv"`
+	Conv string `mapstructure:"conv" json:"conv"`
 }
 
 // DefaultModelConfig returns the default network.

@@ -8,7 +8,6 @@ import (
 	"iter"
 	"math"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -65,7 +64,7 @@ type TrainRecord struct {
 	BatchSize    int     `json:"batch_size"`
 	Epochs       int     `json:"epochs"` // epochs run
 	BestEpoch    int     `json:"best_epoch"`
-	BestValLoss  float64 `json:"best_val_loss"`
+	BestValScore float64 `json:"best_val_score"`
 	Steps        int64   `json:"steps"`
 	Seconds      float64 `json:"seconds"`
 	ImagesPerSec float64 `json:"images_per_s"`
@@ -75,9 +74,12 @@ type TrainRecord struct {
 
 // EpochRecord is one epoch of the loss history.
 type EpochRecord struct {
-	Epoch        int     `json:"epoch"`
-	TrainLoss    float64 `json:"train_loss"`
-	ValLoss      float64 `json:"val_loss"`
+	Epoch     int     `json:"epoch"`
+	TrainLoss float64 `json:"train_loss"`
+	ValLoss   float64 `json:"val_loss"`
+	// ValScore selects the best epoch: the validation loss with squared
+	// errors of the means in place of the regression likelihoods.
+	ValScore     float64 `json:"val_score"`
 	LearningRate float64 `json:"learning_rate"`
 	Seconds      float64 `json:"seconds"`
 }
@@ -128,8 +130,8 @@ func (n *net) forward(scope *model.Scope, x *Node) *Node {
 }
 
 // Train trains a network on the training split of d, validating on the
-// validation split after every epoch, keeping the best weights (by
-// validation loss) in Dir/weights.gfw and the last epoch's full state (with
+// validation split after every epoch, keeping the best weights (by the
+// validation score: see scoreGraph) in Dir/weights.gfw and the last epoch's full state (with
 // the optimizer's) in Dir/state.gfw, so that an interrupted run resumes from
 // its last finished epoch. It writes Dir/model.json and returns the spec.
 func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error) {
@@ -183,8 +185,9 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	// across training steps of the pure-Go backend was seen to return the
 	// loss of the weights it was first called with (GoMLX v0.28.16).
 	newLossExec := func() (*model.Exec, error) {
-		e, err := model.NewExec(backend, n.store, func(scope *model.Scope, in []*Node) *Node {
-			return lossGraph(n.targets, in[1], in[2], n.forward(scope, in[0]), c.BetaNLL)
+		e, err := model.NewExec(backend, n.store, func(scope *model.Scope, in []*Node) (*Node, *Node) {
+			out := n.forward(scope, in[0])
+			return lossGraph(n.targets, in[1], in[2], out, c.BetaNLL), scoreGraph(n.targets, in[1], in[2], out)
 		})
 		if err != nil {
 			return nil, fmt.Errorf("emulate: build the validation graph: %w", err)
@@ -202,7 +205,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		st = prev
 		n.targets = prev.Targets // the standardisation the weights were trained with
 		d.Targets = prev.Targets
-		fmt.Fprintf(logw, "train: resuming %s after epoch %d (best val loss %.4g at epoch %d)\n", o.Dir, st.Epoch, st.Best, st.BestEpoch)
+		fmt.Fprintf(logw, "train: resuming %s after epoch %d (best val score %.4g at epoch %d)\n", o.Dir, st.Epoch, st.Best, st.BestEpoch)
 	}
 
 	fmt.Fprintf(logw, "train: %d/%d/%d galaxies, %d/%d/%d stamps (train/val/test), %d×%d×%d inputs, backend %s, %d steps/epoch × %d epochs\n",
@@ -248,19 +251,19 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		if err != nil {
 			return nil, err
 		}
-		val, err := evalLoss(ctx, lossExec, d, PartVal, c, S, nb, nSlots, nT)
+		val, score, err := evalLoss(ctx, lossExec, d, PartVal, c, S, nb, nSlots, nT)
 		lossExec.Finalize()
 		if err != nil {
 			return nil, err
 		}
 		lr := currentLR(n.store)
-		rec := EpochRecord{Epoch: epoch, TrainLoss: lossSum / float64(max(steps, 1)), ValLoss: val, LearningRate: lr, Seconds: time.Since(t0).Seconds()}
+		rec := EpochRecord{Epoch: epoch, TrainLoss: lossSum / float64(max(steps, 1)), ValLoss: val, ValScore: score, LearningRate: lr, Seconds: time.Since(t0).Seconds()}
 		st.History = append(st.History, rec)
 		st.Epoch = epoch
 		st.Seconds += rec.Seconds
 		mark := ""
-		if val < st.Best {
-			st.Best, st.BestEpoch, st.Stale = val, epoch, 0
+		if score < st.Best {
+			st.Best, st.BestEpoch, st.Stale = score, epoch, 0
 			if err := saveVariables(modelPath(o.Dir, weightsFile), n.store, isModelVar); err != nil {
 				return nil, err
 			}
@@ -275,11 +278,11 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		if err := writeJSON(loopPath, st); err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(logw, "train: epoch %d/%d: train loss %.4f, val loss %.4f, lr %.3g, %.1f images/s%s\n",
-			epoch, c.Epochs, rec.TrainLoss, val, lr, float64(steps*c.BatchSize)/rec.Seconds, mark)
+		fmt.Fprintf(logw, "train: epoch %d/%d: train loss %.4f, val loss %.4f, val score %.4f, lr %.3g, %.1f images/s%s\n",
+			epoch, c.Epochs, rec.TrainLoss, val, score, lr, float64(steps*c.BatchSize)/rec.Seconds, mark)
 		if c.Patience > 0 && st.Stale >= c.Patience {
 			stopped = "early-stopping"
-			fmt.Fprintf(logw, "train: no better validation loss for %d epochs: stopping early (best epoch %d)\n", st.Stale, st.BestEpoch)
+			fmt.Fprintf(logw, "train: no better validation score for %d epochs: stopping early (best epoch %d)\n", st.Stale, st.BestEpoch)
 			break
 		}
 		if err := ctx.Err(); err != nil {
@@ -291,7 +294,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		Model: c.Model, Targets: n.targets, Bands: d.BandNames(), StampSize: S, PixelScaleArcsec: pixelScaleOf(d.Header),
 		Stretch: c.Stretch, TruthColumns: d.Header.Truth, Shards: d.Paths, History: st.History,
 		Split: SplitRecord{Galaxies: [3]int{len(d.IDs(PartTrain)), len(d.IDs(PartVal)), len(d.IDs(PartTest))}, Examples: [3]int{d.Len(PartTrain), d.Len(PartVal), d.Len(PartTest)}},
-		Training: TrainRecord{Backend: bcfg, BatchSize: c.BatchSize, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValLoss: st.Best,
+		Training: TrainRecord{Backend: bcfg, BatchSize: c.BatchSize, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValScore: st.Best,
 			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store)}}
 	if st.Seconds > 0 {
 		spec.Training.ImagesPerSec = float64(st.Images) / st.Seconds
@@ -411,11 +414,12 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augm
 	}
 }
 
-// evalLoss is the mean loss over a split: the loss of each batch (padding
-// masked out) weighted by its number of real examples.
-func evalLoss(ctx context.Context, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (float64, error) {
+// evalLoss returns the mean loss and the mean score over a split: each
+// batch's values (padding masked out) weighted by its number of real
+// examples.
+func evalLoss(ctx context.Context, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
 	var streamErr error
-	sum, n := 0.0, 0
+	n := 0
 	for b := range batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
@@ -426,22 +430,23 @@ func evalLoss(ctx context.Context, lossExec *model.Exec, d *Data, part Part, c C
 			}
 		})
 		if err != nil {
-			return 0, fmt.Errorf("emulate: validation step: %w", err)
+			return 0, 0, fmt.Errorf("emulate: validation step: %w", err)
 		}
-		sum += scalarOf(res[0]) * float64(b.N)
+		loss += scalarOf(res[0]) * float64(b.N)
+		score += scalarOf(res[1]) * float64(b.N)
 		n += b.N
-		res[0].FinalizeAll()
+		for _, r := range res {
+			r.FinalizeAll()
+		}
 	}
 	if streamErr != nil {
-		return 0, streamErr
+		return 0, 0, streamErr
 	}
 	if n == 0 {
-		return 0, errors.New("emulate: the validation split is empty")
+		return 0, 0, errors.New("emulate: the validation split is empty")
 	}
-	return sum / float64(n), nil
+	return loss / float64(n), score / float64(n), nil
 }
-
-var _ = filepath.Join
 
 // prefetch runs the producer seq on its own goroutine, up to depth items
 // ahead of the consumer, so that reading and preprocessing the next batches

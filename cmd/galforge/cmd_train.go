@@ -175,8 +175,8 @@ func runTrain(ctx context.Context, cfg configs.Config, dir string, stderr io.Wri
 	if err := plotLoss(spec, filepath.Join(dir, "loss.png")); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stderr, "train: %d epochs (%s), best val loss %.4f at epoch %d, %.1f images/s; model in %s\n",
-		spec.Training.Epochs, spec.Training.Stopped, spec.Training.BestValLoss, spec.Training.BestEpoch, spec.Training.ImagesPerSec, dir)
+	fmt.Fprintf(stderr, "train: %d epochs (%s), best val score %.4f at epoch %d, %.1f images/s; model in %s\n",
+		spec.Training.Epochs, spec.Training.Stopped, spec.Training.BestValScore, spec.Training.BestEpoch, spec.Training.ImagesPerSec, dir)
 	return spec, nil
 }
 

@@ -242,6 +242,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 			lossSum += l
 			steps++
 			st.Images += int64(c.BatchSize)
+			bar.Note(fmt.Sprintf("epoch %d, loss %.4f", epoch, lossSum/float64(steps)))
 			bar.Add(1)
 		}
 		if streamErr != nil {

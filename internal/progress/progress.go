@@ -23,6 +23,15 @@ type Bar struct {
 	last     time.Time
 	interval time.Duration
 	now      func() time.Time
+	note     string
+}
+
+// Note sets a short status (e.g. the running loss) shown after the counts
+// on the next report.
+func (b *Bar) Note(s string) {
+	b.mu.Lock()
+	b.note = s
+	b.mu.Unlock()
 }
 
 // New returns a Bar writing to w; the terminal form is used when w is a
@@ -77,7 +86,11 @@ func (b *Bar) line(t time.Time) string {
 	if b.total > 0 {
 		pct = 100 * float64(b.done) / float64(b.total)
 	}
-	return fmt.Sprintf("%s: %d/%d (%.0f%%) %.2f/s ETA %s", b.label, b.done, b.total, pct, rate, eta)
+	l := fmt.Sprintf("%s: %d/%d (%.0f%%) %.2f/s ETA %s", b.label, b.done, b.total, pct, rate, eta)
+	if b.note != "" {
+		l += ", " + b.note
+	}
+	return l
 }
 
 func (b *Bar) print(t time.Time) {

@@ -43,11 +43,7 @@ func Load(dir, backend string) (*Model, error) {
 	if err := spec.validate(); err != nil {
 		return nil, fmt.Errorf("emulate: %s: %w: %v", sp, ErrCorrupt, err)
 	}
-	bcfg, _, err := BackendConfig(backend)
-	if err != nil {
-		return nil, err
-	}
-	be, err := NewBackend(bcfg)
+	_, be, err := openBackend(backend)
 	if err != nil {
 		return nil, err
 	}

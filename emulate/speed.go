@@ -5,13 +5,10 @@ import (
 	"math/rand/v2"
 	"time"
 
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
-	"github.com/gomlx/gomlx/ml/train/optimizer/cosineschedule"
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
@@ -65,27 +62,16 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 	if err := o.Model.Validate(o.Size); err != nil {
 		return res, err
 	}
-	cfg, _, err := BackendConfig(o.Backend)
-	if err != nil {
-		return res, err
-	}
-	be, err := NewBackend(cfg)
+	cfg, be, err := openBackend(o.Backend)
 	if err != nil {
 		return res, err
 	}
 	defer be.Finalize()
 	ts := speedTargets()
 	n := newNet(be, o.Model, ts, 1)
-	n.store.SetParam(optimizer.ParamLearningRate, 1e-3)
-	n.store.SetParam(cosineschedule.ParamPeriodSteps, 100000)
-	modelFn := func(scope *model.Scope, x *Node) *Node {
-		if scope.Store().IsTraining(x.Graph()) {
-			cosineschedule.New(scope, x.Graph(), dtypes.Float32).FromScope().Done()
-		}
-		return n.forward(scope, x)
-	}
-	lossFn := func(labels, preds []*Node) *Node { return lossGraph(ts, labels[0], labels[1], preds[0], 0.5) }
-	tr := train.NewTrainer(be, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
+	tc := DefaultConfig()
+	tc.Model = o.Model
+	tr := n.trainer(tc, 100000)
 	rng := rand.New(rand.NewPCG(1, 2))
 	s, nb, bs := o.Size, o.Bands, o.Batch
 	x := make([]float32, bs*s*s*nb)

@@ -129,6 +129,40 @@ func (n *net) forward(scope *model.Scope, x *Node) *Node {
 	return network(scope.In("cnn"), n.cfg, n.im2col, x, n.nOut)
 }
 
+// trainer builds the training step of n: Adam on the β-NLL / cross-entropy
+// loss, with c's learning rate and, when c.Schedule is "cosine", its warm-up
+// and cosine decay over totalSteps.
+func (n *net) trainer(c Config, totalSteps int) *train.Trainer {
+	n.store.SetParam(optimizer.ParamLearningRate, c.LearningRate)
+	if c.Schedule == "cosine" {
+		n.store.SetParam(cosineschedule.ParamPeriodSteps, totalSteps)
+		n.store.SetParam(cosineschedule.ParamMinLearningRate, c.MinLearningRate)
+		if c.WarmupSteps > 0 {
+			n.store.SetParam(cosineschedule.ParamWarmUpSteps, min(c.WarmupSteps, totalSteps/2+1))
+		}
+	}
+	modelFn := func(scope *model.Scope, x *Node) *Node {
+		if g := x.Graph(); c.Schedule == "cosine" && scope.Store().IsTraining(g) {
+			cosineschedule.New(scope, g, dtypes.Float32).FromScope().Done()
+		}
+		return n.forward(scope, x)
+	}
+	lossFn := func(labels, preds []*Node) *Node {
+		return lossGraph(n.targets, labels[0], labels[1], preds[0], c.BetaNLL)
+	}
+	return train.NewTrainer(n.backend, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
+}
+
+// openBackend resolves and creates the backend of a train.backend value.
+func openBackend(name string) (string, compute.Backend, error) {
+	cfg, _, err := BackendConfig(name)
+	if err != nil {
+		return "", nil, err
+	}
+	be, err := NewBackend(cfg)
+	return cfg, be, err
+}
+
 // Train trains a network on the training split of d, validating on the
 // validation split after every epoch, keeping the best weights (by the
 // validation score: see scoreGraph) in Dir/weights.gfw and the last epoch's full state (with
@@ -146,11 +180,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	if err := os.MkdirAll(o.Dir, 0o755); err != nil {
 		return nil, fmt.Errorf("emulate: %w", err)
 	}
-	bcfg, _, err := BackendConfig(c.Backend)
-	if err != nil {
-		return nil, err
-	}
-	backend, err := NewBackend(bcfg)
+	bcfg, backend, err := openBackend(c.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -162,25 +192,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		return nil, fmt.Errorf("emulate: %d training examples make no batch of train.batch_size = %d", d.Len(PartTrain), c.BatchSize)
 	}
 	totalSteps := stepsPerEpoch * c.Epochs
-	n.store.SetParam(optimizer.ParamLearningRate, c.LearningRate)
-	if c.Schedule == "cosine" {
-		n.store.SetParam(cosineschedule.ParamPeriodSteps, totalSteps)
-		n.store.SetParam(cosineschedule.ParamMinLearningRate, c.MinLearningRate)
-		if c.WarmupSteps > 0 {
-			n.store.SetParam(cosineschedule.ParamWarmUpSteps, min(c.WarmupSteps, totalSteps/2+1))
-		}
-	}
-	modelFn := func(scope *model.Scope, x *Node) *Node {
-		g := x.Graph()
-		if c.Schedule == "cosine" && scope.Store().IsTraining(g) {
-			cosineschedule.New(scope, g, dtypes.Float32).FromScope().Done()
-		}
-		return n.forward(scope, x)
-	}
-	lossFn := func(labels, preds []*Node) *Node {
-		return lossGraph(n.targets, labels[0], labels[1], preds[0], c.BetaNLL)
-	}
-	trainer := train.NewTrainer(backend, n.store, modelFn, lossFn, optimizer.Adam().Done(), nil, nil)
+	trainer := n.trainer(c, totalSteps)
 	// The validation graph is built afresh for every evaluation: an Exec kept
 	// across training steps of the pure-Go backend was seen to return the
 	// loss of the weights it was first called with (GoMLX v0.28.16).

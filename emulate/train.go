@@ -218,6 +218,14 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		n.targets = prev.Targets // the standardisation the weights were trained with
 		d.Targets = prev.Targets
 		fmt.Fprintf(logw, "train: resuming %s after epoch %d (best val score %.4g at epoch %d)\n", o.Dir, st.Epoch, st.Best, st.BestEpoch)
+	} else {
+		// A fresh start: the files of another run in Dir must not pair with
+		// this run's weights if it stops before writing its own.
+		for _, f := range []string{specFile, weightsFile, stateFile, loopFile} {
+			if err := os.Remove(modelPath(o.Dir, f)); err != nil && !os.IsNotExist(err) {
+				return nil, fmt.Errorf("emulate: %w", err)
+			}
+		}
 	}
 
 	fmt.Fprintf(logw, "train: %d/%d/%d galaxies, %d/%d/%d stamps (train/val/test), %d×%d×%d inputs, backend %s, %d steps/epoch × %d epochs\n",

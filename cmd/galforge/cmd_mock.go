@@ -33,7 +33,7 @@ func newMockCommand() *cobra.Command {
 	var o mockOptions
 	cmd := &cobra.Command{
 		Use:   "mock -c FILE [--out DIR] [--shard i/N] [--preview] [--per-object]",
-		Short: "Make HST/CANDELS-like stamps of analytic profiles: FITS stamps, truth catalogue, training shards",
+		Short: "Make HST/CANDELS-like stamps of analytic profiles or particle snapshots: FITS stamps, truth catalogue, training shards",
 		Long: `mock draws analytic Sérsic (or bulge+disc) profiles from the config's priors or parameter
 table, convolves them with the PSF, integrates over pixels, adds Poisson, sky and read noise at
 the exposure time, and writes:
@@ -44,8 +44,11 @@ the exposure time, and writes:
   DIR/objects/       with --per-object: one small FITS file per stamp with T_ truth cards
 With --shard i/N only the i-th contiguous block of objects is made, into files named
 *.shard-iiii-of-NNNN.*; the shards' catalogues concatenate to the single-machine one and
-their training shards join with shard.Concat into a byte-identical file. Particle mocks
-(from render images) are not implemented yet.`,
+their training shards join with shard.Concat into a byte-identical file.
+With mock.source = particles the snapshots of render.input are rendered on a grid matched to
+the detector in every photometric band of render.bands and every view of render.views, then
+observed the same way: DIR/stamps_<BAND>.fits per band, one catalogue row per snapshot and
+view, and one shard with every band.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("preview") {

@@ -36,13 +36,26 @@ func Plan(cfg Config, seed uint64) ([]Object, error) {
 		return readTable(cfg.Profile.Table, cfg.Profile.Kind == "bulge+disc")
 	}
 	p := cfg.Profile
+	var emp []EmpiricalGalaxy
+	if p.Prior == "vanderwel" {
+		var err error
+		if emp, err = vanderwelCandidates(p); err != nil {
+			return nil, err
+		}
+	}
 	c := float64(cfg.StampSize)/2 + 0.5 // stamp centre in 1-indexed pixel coordinates
 	out := make([]Object, cfg.NObjects)
 	for i := range out {
 		r := sims.NewRand(seed, uint64(i), 'p')
 		u := func(lo, hi float64) float64 { return lo + (hi-lo)*r.Float64() }
-		mag := u(p.MagMin, p.MagMax)
-		re := math.Exp(u(math.Log(p.ReMinArcsec), math.Log(p.ReMaxArcsec)))
+		var mag, re, n, q float64
+		if emp != nil {
+			g := emp[r.IntN(len(emp))]
+			mag, re, n, q = g.Mag, g.ReArcsec, g.N, g.Q
+		} else {
+			mag = u(p.MagMin, p.MagMax)
+			re = math.Exp(u(math.Log(p.ReMinArcsec), math.Log(p.ReMaxArcsec)))
+		}
 		x0 := c + u(-p.CentreJitterPix, p.CentreJitterPix)
 		y0 := c + u(-p.CentreJitterPix, p.CentreJitterPix)
 		pa := u(0, 180)
@@ -55,7 +68,10 @@ func Plan(cfg Config, seed uint64) ([]Object, error) {
 			o.BD = sersic.BulgeDisc{BT: bt, BulgeReArcsec: reb, BulgeN: 4, BulgeQ: u(math.Max(p.QMin, 0.5), 1),
 				DiscReArcsec: re, DiscN: 1, DiscQ: u(p.QMin, p.QMax), PADeg: pa, X0: x0, Y0: y0}
 		} else {
-			o.Sersic = sersic.Sersic{ReArcsec: re, N: u(p.NMin, p.NMax), Q: u(p.QMin, p.QMax), PADeg: pa, X0: x0, Y0: y0}
+			if emp == nil {
+				n, q = u(p.NMin, p.NMax), u(p.QMin, p.QMax)
+			}
+			o.Sersic = sersic.Sersic{ReArcsec: re, N: n, Q: q, PADeg: pa, X0: x0, Y0: y0}
 		}
 		out[i] = o
 	}

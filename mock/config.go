@@ -104,6 +104,14 @@ type ProfileConfig struct {
 	// re_bulge_arcsec, q_bulge, n_disk, re_disk_arcsec, q_disk, pa_deg, x0, y0).
 	// Empty: draw from the priors below.
 	Table string `mapstructure:"table"`
+	// Prior is "uniform" (the independent uniform / log-uniform ranges below)
+	// or "vanderwel": (mag, Re, n, q) drawn jointly from the good F160W fits
+	// of the van der Wel et al. (2012, 2014) 3D-HST/CANDELS COSMOS catalogue
+	// that fall inside the same ranges, which keeps real galaxies'
+	// correlations (fainter galaxies are smaller; discs are flatter); PA and
+	// centre stay uniform. For bulge+disc, mag and the disc Re come from the
+	// catalogue. Default "uniform".
+	Prior string `mapstructure:"prior"`
 	// MagMin, MagMax bound the uniform prior on the AB magnitude. Defaults 18, 24.
 	MagMin float64 `mapstructure:"mag_min"`
 	MagMax float64 `mapstructure:"mag_max"`
@@ -130,7 +138,7 @@ func DefaultConfig() Config {
 		Exposure: instrument.CANDELSWide,
 		PSF:      PSFConfig{Kind: "moffat", Convention: "effective", Prepare: true, FWHMArcsec: 0.18, Beta: 3, Size: 41},
 		Noise:    NoiseConfig{Enabled: true},
-		Profile: ProfileConfig{Kind: "sersic", MagMin: 18, MagMax: 24, ReMinArcsec: 0.1, ReMaxArcsec: 1.5,
+		Profile: ProfileConfig{Kind: "sersic", Prior: "uniform", MagMin: 18, MagMax: 24, ReMinArcsec: 0.1, ReMaxArcsec: 1.5,
 			NMin: 0.5, NMax: 6, QMin: 0.1, QMax: 1, BTMin: 0, BTMax: 1, CentreJitterPix: 0.5},
 	}
 }
@@ -205,6 +213,9 @@ func (c Config) Validate() error {
 	pr := c.Profile
 	if pr.Kind != "sersic" && pr.Kind != "bulge+disc" {
 		bad("profile.kind", pr.Kind, "want sersic or bulge+disc")
+	}
+	if pr.Prior != "uniform" && pr.Prior != "vanderwel" {
+		bad("profile.prior", pr.Prior, "want uniform or vanderwel")
 	}
 	rng := func(lo, hi string, a, b, min, max float64) {
 		if !fin(a) || !fin(b) || a > b || a < min || b > max {

@@ -201,33 +201,21 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 	for _, r := range res {
 		cpu += r.Elapsed.Seconds()
 	}
-	// Fit results as Predictions in the targets' order.
+	// Fit results as Predictions in the targets' order (targets the fit has
+	// no parameter for stay NaN).
+	fitCols := fit.ColumnNames(fit.SersicModel)
 	fpreds := make([][]emulate.Prediction, len(res))
 	converged := 0
 	for i, r := range res {
 		if r.Converged {
 			converged++
 		}
-		p := r.Sersic
-		e := r.SersicErr
+		vals, errs := r.Columns()
 		row := make([]emulate.Prediction, len(m.Spec.Targets))
 		for ti, t := range m.Spec.Targets {
 			v, s := math.NaN(), math.NaN()
-			switch t.Name {
-			case "mag":
-				v, s = p.Mag, e.Mag
-			case "re_arcsec":
-				v, s = p.ReArcsec, e.ReArcsec
-			case "n":
-				v, s = p.N, e.N
-			case "q":
-				v, s = p.Q, e.Q
-			case "pa_deg":
-				v, s = p.PADeg, e.PADeg
-			case "x0":
-				v, s = p.X0, e.X0
-			case "y0":
-				v, s = p.Y0, e.Y0
+			if k := slices.Index(fitCols, t.Name); k >= 0 {
+				v, s = vals[k], errs[k]
 			}
 			row[ti] = emulate.Prediction{Value: v, Sigma: s}
 		}
@@ -261,7 +249,7 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 // linear relation log Re3D = A log Re2D + B fitted on the training split.
 func writeSizeRelation(w io.Writer, d *emulate.Data, t emulate.Target, ti, xcol int, metas []emulate.Meta, preds [][]emulate.Prediction) {
 	rel := emulate.FitSizeRelation(d, emulate.PartTrain, xcol, t.Column)
-	var rn, rl []float64
+	var ys, fn, fl []float64
 	for i, m := range metas {
 		y := math.Log10(float64(m.Truth[t.Column]))
 		x := math.Log10(float64(m.Truth[xcol]))
@@ -269,50 +257,19 @@ func writeSizeRelation(w io.Writer, d *emulate.Data, t emulate.Target, ti, xcol 
 		if math.IsNaN(x+y+f) || math.IsInf(x+y+f, 0) {
 			continue
 		}
-		rn = append(rn, f-y)
-		rl = append(rl, rel.A*x+rel.B-y)
+		ys, fn, fl = append(ys, y), append(fn, f), append(fl, rel.A*x+rel.B)
 	}
 	fmt.Fprintf(w, "## 3D half-mass radius: network vs the projected-size relation\n\n")
 	fmt.Fprintf(w, "Linear relation fitted on the %d training stamps: log Re3D = %.3f log Re2D(mass) %+.3f "+
 		"(the literature relation is log Re3D = 0.8 log Re2D + 0.13). Re2D here is the stamp's true projected "+
 		"stellar half-mass radius, which the relation is given for free; the network sees only the noisy light.\n\n", rel.TrainN, rel.A, rel.B)
-	fmt.Fprintf(w, "| estimator of log Re3D (test stamps: %d) | bias (dex) | scatter σ (dex) | NMAD (dex) |\n|---|---|---|---|\n", len(rn))
+	fmt.Fprintf(w, "| estimator of log Re3D (test stamps: %d) | bias (dex) | scatter: RMSE (dex) | NMAD (dex) |\n|---|---|---|---|\n", len(ys))
 	for _, r := range []struct {
 		name string
-		v    []float64
-	}{{"network (light, noisy stamps)", rn}, {"linear relation on the true Re2D", rl}} {
-		fmt.Fprintf(w, "| %s | %+.3f | %.3f | %.3f |\n", r.name, mean(r.v), std(r.v), nmad(r.v))
+		f    []float64
+	}{{"network (light, noisy stamps)", fn}, {"linear relation on the true Re2D", fl}} {
+		s := metrics.EvalRegression(r.name, "dex", ys, r.f, nil, 0.1)
+		fmt.Fprintf(w, "| %s | %+.3f | %.3f | %.3f |\n", r.name, s.Bias, s.RMSE, s.NMAD)
 	}
 	fmt.Fprintln(w)
-}
-
-func mean(v []float64) float64 {
-	s := 0.0
-	for _, x := range v {
-		s += x
-	}
-	return s / float64(len(v))
-}
-
-func std(v []float64) float64 {
-	m := mean(v)
-	s := 0.0
-	for _, x := range v {
-		s += (x - m) * (x - m)
-	}
-	return math.Sqrt(s / float64(max(len(v)-1, 1)))
-}
-
-func nmad(v []float64) float64 {
-	if len(v) == 0 {
-		return math.NaN()
-	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	med := s[len(s)/2]
-	for i := range s {
-		s[i] = math.Abs(s[i] - med)
-	}
-	slices.Sort(s)
-	return 1.4826 * s[len(s)/2]
 }

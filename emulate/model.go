@@ -2,8 +2,10 @@ package emulate
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/layers"
@@ -27,11 +29,25 @@ type ModelConfig struct {
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
 	Conv string `mapstructure:"conv" json:"conv"`
+	// WeightLayout is how the weight matrices of the convolutions and the
+	// hidden layer are stored: "per_layer" ([out, in] where a layer has fewer
+	// outputs than inputs, which spares the pure-Go backend's fused dense
+	// gradient a transpose of the larger matrix; [in, out] elsewhere) or
+	// "in_out" (every weight [in, out]; models written before per_layer
+	// existed have no weight_layout in model.json and mean this). Not a
+	// config key: new models use per_layer.
+	WeightLayout string `mapstructure:"-" json:"weight_layout,omitempty"`
 }
+
+// Weight layouts (ModelConfig.WeightLayout).
+const (
+	LayoutInOut    = "in_out"
+	LayoutPerLayer = "per_layer"
+)
 
 // DefaultModelConfig returns the default network.
 func DefaultModelConfig() ModelConfig {
-	return ModelConfig{Widths: []int{32, 64, 128}, ConvsPerBlock: 1, Dense: 256, Conv: "auto"}
+	return ModelConfig{Widths: []int{32, 64, 128}, ConvsPerBlock: 1, Dense: 256, Conv: "auto", WeightLayout: LayoutPerLayer}
 }
 
 // Validate checks the section; errors name the key.
@@ -55,6 +71,11 @@ func (m ModelConfig) Validate(inputSize int) error {
 	default:
 		return fmt.Errorf("train.model.conv = %q: want auto, im2col or native", m.Conv)
 	}
+	switch m.WeightLayout {
+	case "", LayoutInOut, LayoutPerLayer:
+	default:
+		return fmt.Errorf("model weight_layout %q: want %s or %s", m.WeightLayout, LayoutInOut, LayoutPerLayer)
+	}
 	if inputSize > 0 && inputSize>>len(m.Widths) < 1 {
 		return fmt.Errorf("train.model.widths: %d pooling blocks shrink a %d-pixel input below one pixel", len(m.Widths), inputSize)
 	}
@@ -68,56 +89,196 @@ func (m ModelConfig) Validate(inputSize int) error {
 // backend's native convolution is used. Both have the same parameters and
 // compute the same function.
 func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) *Node {
+	// Gradients are built only for training graphs: inference skips the
+	// zero-valued carriers of the custom gradients.
+	grad := scope.Store().IsTraining(x.Graph())
 	for b, w := range m.Widths {
 		for c := 0; c < m.ConvsPerBlock; c++ {
-			x = conv3x3(scope.In("block%d_conv%d", b, c), x, w, im2col)
+			x = m.conv3x3(scope.In("block%d_conv%d", b, c), x, w, im2col, grad)
 			x = activation.Relu(x)
 		}
-		x = meanPool2(x)
+		x = meanPool2(x, grad)
 	}
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
-	x = layers.Dense(scope.In("hidden"), x, true, m.Dense)
+	x = m.dense(scope.In("hidden"), x, m.Dense)
 	x = activation.Relu(x)
 	return layers.Dense(scope.In("head"), x, true, nOut)
 }
 
+// transposed reports whether a layer from in to out features stores its
+// weights [out, in].
+func (m ModelConfig) transposed(in, out int) bool {
+	return m.WeightLayout == LayoutPerLayer && out < in
+}
+
+// dense is layers.Dense with the weight layout of m (variables
+// "dense/weights" and "dense/biases" under scope).
+func (m ModelConfig) dense(scope *model.Scope, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[x.Rank()-1]
+	if !m.transposed(in, out) {
+		return layers.Dense(scope, x, true, out)
+	}
+	return layers.DenseWithLayout(scope.WithInitializer(heTransposed(scope.Store())), x, compute.DenseLayoutOutputsInput, true, out)
+}
+
+// heTransposed is GoMLX's default He initialiser (normal, σ = √(2/fan-in),
+// zero biases) for weights stored [out, in]: the fan-in is the last axis.
+func heTransposed(store *model.Store) model.VariableInitializer {
+	return func(g *Graph, shape shapes.Shape) *Node {
+		if shape.Rank() <= 1 || !shape.DType.IsFloat() {
+			return Zeros(g, shape)
+		}
+		fanIn := shape.Dimensions[shape.Rank()-1]
+		return MulScalar(store.RandomNormal(g, shape), math.Sqrt(2/math.Max(1, float64(fanIn))))
+	}
+}
+
 // conv3x3 is a 3×3 "same" convolution with bias of x [B, H, W, C] to
 // [B, H, W, out]. The kernel is stored as a [9·C, out] matrix (rows ordered
-// dy, dx, c), the layout of layers.Dense over the im2col patches.
-func conv3x3(scope *model.Scope, x *Node, out int, im2col bool) *Node {
+// dy, dx, c; [out, 9·C] when m.transposed), the layout of layers.Dense over
+// the im2col patches.
+func (m ModelConfig) conv3x3(scope *model.Scope, x *Node, out int, im2col, grad bool) *Node {
 	g := x.Graph()
-	dims := x.Shape().Dimensions
-	h, w, c := dims[1], dims[2], dims[3]
+	c := x.Shape().Dimensions[3]
+	if im2col {
+		return m.dense(scope, im2col3x3(x, grad), out)
+	}
 	zero := ScalarZero(g, x.DType())
 	pad := Pad(x, zero, compute.PadAxis{}, compute.PadAxis{Start: 1, End: 1}, compute.PadAxis{Start: 1, End: 1}, compute.PadAxis{})
-	if im2col {
-		cols := make([]*Node, 0, 9)
-		for dy := 0; dy < 3; dy++ {
-			for dx := 0; dx < 3; dx++ {
-				cols = append(cols, Slice(pad, AxisRange(), AxisRange(dy, dy+h), AxisRange(dx, dx+w), AxisRange()))
-			}
-		}
-		return layers.Dense(scope, Concatenate(cols, -1), true, out)
-	}
 	// Native: the same variables as layers.Dense creates, reshaped to an
 	// HWIO kernel.
 	ds := scope.In("dense")
-	kernel := ds.VariableWithShape("weights", shapes.Make(x.DType(), 9*c, out)).NodeValue(g)
+	var kernel *Node
+	if m.transposed(9*c, out) {
+		ds = ds.WithInitializer(heTransposed(scope.Store()))
+		kernel = Transpose(ds.VariableWithShape("weights", shapes.Make(x.DType(), out, 9*c)).NodeValue(g), 0, 1)
+	} else {
+		kernel = ds.VariableWithShape("weights", shapes.Make(x.DType(), 9*c, out)).NodeValue(g)
+	}
 	bias := ds.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
 	k := Reshape(kernel, 3, 3, c, out)
 	y := Convolve(pad, k).NoPadding().Done()
 	return Add(y, ExpandLeftToRank(bias, 4))
 }
 
-// meanPool2 averages 2×2 blocks of x [B, H, W, C] by reshape and mean (odd
-// edges are dropped).
-func meanPool2(x *Node) *Node {
+// meanPool2 averages 2×2 blocks of x [B, H, W, C] (odd edges are dropped).
+//
+// The forward pass adds the four sub-grids, each cut out by a Pad with
+// negative padding (row copies on the pure-Go backend; ReduceMean over a
+// reshape and its broadcast gradient walk the tensor element by element and
+// took 14 % of a training step). The gradient, v/4 in each pixel of the
+// block, comes from a custom gradient built with concatenations (see
+// im2col3x3 for why negative Pads need one).
+//
+// Without grad, x gets no gradient (inference graphs).
+func meanPool2(x *Node, grad bool) *Node {
 	d := x.Shape().Dimensions
-	h, w := d[1]/2, d[2]/2
+	h, w, c := d[1]/2, d[2]/2, d[3]
 	if 2*h != d[1] || 2*w != d[2] {
 		x = Slice(x, AxisRange(), AxisRange(0, 2*h), AxisRange(0, 2*w), AxisRange())
 	}
-	x = Reshape(x, d[0], h, 2, w, 2, d[3])
-	return ReduceMean(x, 2, 4)
+	if !x.DType().IsFloat() {
+		return ReduceMean(Reshape(x, d[0], h, 2, w, 2, c), 2, 4)
+	}
+	g := x.Graph()
+	zero := padZero(g, x.DType())
+	none := compute.PadAxis{}
+	// r[b, y, i, x, j·C + c] = x[b, 2y+i, 2x+j, c].
+	r := Reshape(x, d[0], h, 2, w, 2*c)
+	rows := Add(Pad(r, zero, none, none, compute.PadAxis{End: -1}, none, none),
+		Pad(r, zero, none, none, compute.PadAxis{Start: -1}, none, none)) // [B, h, 1, w, 2C]
+	sum := Add(Pad(rows, zero, none, none, none, none, compute.PadAxis{End: -c}),
+		Pad(rows, zero, none, none, none, none, compute.PadAxis{Start: -c}))
+	// No gradient flows into the forward Pads (GoMLX's gradient of a negative
+	// Pad is wrong): the carrier below takes it.
+	pooled := StopGradient(MulScalar(Reshape(sum, d[0], h, w, c), 0.25))
+	if !grad {
+		return pooled
+	}
+	// carrier is 0 in value; its gradient, the adjoint of pooled placed at
+	// the even pixels (Slice's gradient is a Pad), is spread over the blocks.
+	z := IdentityWithCustomGradient(Sub(x, StopGradient(x)), func(_, v *Node) *Node {
+		// v is [B, 2h, 2w, C] with the pooled adjoint at even (y, x).
+		vr := Reshape(v, d[0], h, 2, w, 2*c)
+		q := MulScalar(Pad(vr, zero, none, none, compute.PadAxis{End: -1}, none, compute.PadAxis{End: -c}), 0.25) // [B, h, 1, w, C]
+		q = Concatenate([]*Node{q, q}, 4)
+		q = Concatenate([]*Node{q, q}, 2)
+		return Reshape(q, d[0], 2*h, 2*w, c)
+	})
+	carrier := Slice(z, AxisRange(), AxisRange().Stride(2), AxisRange().Stride(2), AxisRange())
+	return Add(pooled, carrier)
+}
+
+// im2col3x3 returns the 3×3 "same" patches of x [B, H, W, C] as
+// [B, H, W, 9·C] (channel index (dy·3 + dx)·C + c holds x[y+dy−1, x+dx−1, c],
+// zero outside the image).
+//
+// Every shifted copy is a Pad with negative padding on one side: on the
+// pure-Go backend Pad copies whole rows with memmove, while Slice walks the
+// tensor element by element (in the profile of the slice-based im2col,
+// Slice and its gradient took a quarter of a training step). GoMLX's
+// gradient of a negative Pad is not usable (it slices from a negative
+// start), so the patches are built from a copy of x that stops gradients,
+// and the gradient reaches x through a zero-valued term with a custom
+// gradient: the patches' adjoint is folded back onto x as the sum of the
+// nine inversely shifted channel groups, again with Pads only.
+//
+// Without grad, x gets no gradient (inference graphs).
+func im2col3x3(x *Node, grad bool) *Node {
+	g := x.Graph()
+	c := x.Shape().Dimensions[3]
+	zero := padZero(g, x.DType())
+	shift := func(v *Node, sy, sx int) *Node { // out[y, x] = v[y+sy, x+sx], zero outside
+		return Pad(v, zero, compute.PadAxis{}, compute.PadAxis{Start: -sy, End: sy}, compute.PadAxis{Start: -sx, End: sx}, compute.PadAxis{})
+	}
+	xs := StopGradient(x)
+	cols := make([]*Node, 0, 9)
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			cols = append(cols, shift(xs, dy, dx))
+		}
+	}
+	patches := StopGradient(Concatenate(cols, -1))
+	if !grad || !x.Shape().DType.IsFloat() {
+		return patches
+	}
+	// zero9 is 0 in value and carries x's gradient: Pad's adjoint is the
+	// first C channels of its argument's adjoint, which the custom gradient
+	// sets to the folded patches' adjoint.
+	widen := func(v *Node) *Node {
+		return Pad(v, zero, compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{End: 8 * c})
+	}
+	zero9 := widen(Sub(x, xs))
+	zero9 = IdentityWithCustomGradient(zero9, func(_, v *Node) *Node {
+		var sum *Node
+		k := 0
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				// Channel group k of v, shifted back by (−dy, −dx).
+				part := Pad(v, zero, compute.PadAxis{}, compute.PadAxis{Start: dy, End: -dy}, compute.PadAxis{Start: dx, End: -dx},
+					compute.PadAxis{Start: -k * c, End: -(8 - k) * c})
+				if sum == nil {
+					sum = part
+				} else {
+					sum = Add(sum, part)
+				}
+				k++
+			}
+		}
+		return widen(sum)
+	})
+	return Add(patches, zero9)
+}
+
+// padZero is the fill value of the Pads that build patches: −0 for floats.
+// The pure-Go backend fills a Pad's output before copying the operand into
+// it, element by element for an all-zero-bytes fill value but by doubling
+// memmoves otherwise (13 % of a training step with +0 in the profile); −0
+// is zero in every sum and product the network takes.
+func padZero(g *Graph, dtype dtypes.DType) *Node {
+	if dtype.IsFloat() {
+		return Neg(ScalarZero(g, dtype))
+	}
+	return ScalarZero(g, dtype)
 }

@@ -2,11 +2,15 @@ package emulate
 
 import (
 	"math"
+	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
 )
 
 // TestIm2colMatchesNative: the im2col network (pure-Go backend path) and the
@@ -18,7 +22,12 @@ func TestIm2colMatchesNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
-	cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: "im2col"}
+	for _, layout := range []string{LayoutInOut, LayoutPerLayer} {
+		im2colMatchesNative(t, be, ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: "im2col", WeightLayout: layout})
+	}
+}
+
+func im2colMatchesNative(t *testing.T, be compute.Backend, cfg ModelConfig) {
 	n := newNet(be, cfg, speedTargets(), 3)
 	const bs, s, nb = 2, 12, 3
 	x := make([]float32, bs*s*s*nb)
@@ -43,7 +52,7 @@ func TestIm2colMatchesNative(t *testing.T) {
 	}
 	for i := range a {
 		if math.Abs(float64(a[i]-b[i])) > 1e-5*(1+math.Abs(float64(a[i]))) {
-			t.Fatalf("output %d: im2col %v, native %v", i, a[i], b[i])
+			t.Fatalf("%s: output %d: im2col %v, native %v", cfg.WeightLayout, i, a[i], b[i])
 		}
 	}
 }
@@ -85,5 +94,175 @@ func TestAngleDecode(t *testing.T) {
 	p := lt.decode([]float32{1, float32(math.Log(0.5))})
 	if y := math.Pow(10, 0.7); math.Abs(p.Value-y) > 1e-9 || math.Abs(p.Sigma-math.Ln10*y*0.1) > 1e-6 { // σ through float32 log σ
 		t.Errorf("log10 decode: %+v", p)
+	}
+}
+
+// TestIm2colGradient: the patches built with shifted Pads carry the same
+// gradient, with respect to the input and to the kernel, as the backend's
+// native convolution (for the patches' custom gradient).
+func TestIm2colGradient(t *testing.T) {
+	be, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Finalize()
+	const bs, h, w, c, out = 2, 5, 7, 3, 4
+	x := make([]float32, bs*h*w*c)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)*0.71) + 0.1)
+	}
+	k := make([]float32, 9*c*out)
+	for i := range k {
+		k[i] = float32(math.Cos(float64(i) * 0.53))
+	}
+	grads := func(im2col bool) [][]float32 {
+		e, err := NewExec(be, func(x, k *Node) []*Node {
+			var y *Node
+			if im2col {
+				y = MatMul(Reshape(im2col3x3(x, true), bs*h*w, 9*c), k)
+				y = Reshape(y, bs, h, w, out)
+			} else {
+				zero := ScalarZero(x.Graph(), x.DType())
+				pad := Pad(x, zero, PadAxis{}, PadAxis{Start: 1, End: 1}, PadAxis{Start: 1, End: 1}, PadAxis{})
+				y = Convolve(pad, Reshape(k, 3, 3, c, out)).NoPadding().Done()
+			}
+			// A loss that weights every output differently.
+			wts := Sin(IotaFull(x.Graph(), y.Shape()))
+			loss := ReduceAllSum(Mul(Mul(y, y), wts))
+			gr := Gradient(loss, x, k)
+			return []*Node{y, gr[0], gr[1]}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, h, w, c), tensors.FromFlatDataAndDimensions(k, 9*c, out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := make([][]float32, len(r))
+		for i := range r {
+			res[i] = tensors.MustCopyFlatData[float32](r[i])
+		}
+		return res
+	}
+	a, b := grads(true), grads(false)
+	for j, name := range []string{"output", "d/dx", "d/dkernel"} {
+		for i := range a[j] {
+			if math.Abs(float64(a[j][i]-b[j][i])) > 1e-4*(1+math.Abs(float64(b[j][i]))) {
+				t.Fatalf("%s[%d]: im2col %v, native %v", name, i, a[j][i], b[j][i])
+			}
+		}
+	}
+}
+
+// TestMeanPoolGradient: meanPool2 and its custom gradient equal ReduceMean
+// over 2×2 blocks and ReduceMean's own gradient, odd edges included.
+func TestMeanPoolGradient(t *testing.T) {
+	be, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Finalize()
+	for _, dims := range [][4]int{{2, 6, 8, 3}, {1, 7, 5, 2}} {
+		bs, h, w, c := dims[0], dims[1], dims[2], dims[3]
+		x := make([]float32, bs*h*w*c)
+		for i := range x {
+			x[i] = float32(math.Sin(float64(i)*0.91) + 0.2)
+		}
+		run := func(fast bool) [][]float32 {
+			e, err := NewExec(be, func(x *Node) []*Node {
+				var y *Node
+				if fast {
+					y = meanPool2(x, true)
+				} else {
+					xs := Slice(x, AxisRange(), AxisRange(0, h/2*2), AxisRange(0, w/2*2), AxisRange())
+					y = ReduceMean(Reshape(xs, bs, h/2, 2, w/2, 2, c), 2, 4)
+				}
+				loss := ReduceAllSum(Mul(Mul(y, y), Sin(IotaFull(x.Graph(), y.Shape()))))
+				return []*Node{y, Gradient(loss, x)[0]}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, h, w, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return [][]float32{tensors.MustCopyFlatData[float32](r[0]), tensors.MustCopyFlatData[float32](r[1])}
+		}
+		a, b := run(true), run(false)
+		for j, name := range []string{"pooled", "d/dx"} {
+			if len(a[j]) != len(b[j]) {
+				t.Fatalf("%v %s: %d values, want %d", dims, name, len(a[j]), len(b[j]))
+			}
+			for i := range a[j] {
+				if math.Abs(float64(a[j][i]-b[j][i])) > 1e-5*(1+math.Abs(float64(b[j][i]))) {
+					t.Fatalf("%v %s[%d]: %v, want %v", dims, name, i, a[j][i], b[j][i])
+				}
+			}
+		}
+	}
+}
+
+// TestTrainStepMatchesNative: two training steps of the im2col network
+// (custom gradients for the patches and the pooling, weights stored per
+// layer) move every variable exactly as the same steps of the
+// native-convolution network, whose gradients are GoMLX's own.
+func TestTrainStepMatchesNative(t *testing.T) {
+	be, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Finalize()
+	const bs, s, nb = 3, 8, 2
+	ts := speedTargets()
+	x := make([]float32, bs*s*s*nb)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i) * 0.37))
+	}
+	ns := totalSlots(ts)
+	lab := make([]float32, bs*ns)
+	for i := range lab {
+		lab[i] = float32(math.Cos(float64(i) * 0.61))
+	}
+	mask := make([]float32, bs*len(ts))
+	for i := range mask {
+		mask[i] = 1
+	}
+	vars := func(conv string) map[string][]float32 {
+		cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: conv, WeightLayout: LayoutPerLayer}
+		n := newNet(be, cfg, ts, 5)
+		tc := DefaultConfig()
+		tc.Model = cfg
+		tr := n.trainer(tc, 100)
+		for range 2 {
+			if _, err := tr.TrainStep(train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, bs, s, s, nb)},
+				Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(lab, bs, ns), tensors.FromFlatDataAndDimensions(mask, bs, len(ts))}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out := map[string][]float32{}
+		for v := range n.store.IterVariables() {
+			if v.DType() != dtypes.Float32 || !strings.Contains(v.Path(), "/cnn/") { // weights and their Adam moments
+				continue
+			}
+			out[v.Path()] = tensors.MustCopyFlatData[float32](v.MustValue())
+		}
+		return out
+	}
+	a, b := vars("im2col"), vars("native")
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("%d variables vs %d", len(a), len(b))
+	}
+	for name, va := range a {
+		vb, ok := b[name]
+		if !ok || len(vb) != len(va) {
+			t.Fatalf("%s: missing or different size in the native network", name)
+		}
+		for i := range va {
+			if math.Abs(float64(va[i]-vb[i])) > 2e-5*(1+math.Abs(float64(vb[i]))) {
+				t.Fatalf("%s[%d]: im2col %v, native %v", name, i, va[i], vb[i])
+			}
+		}
 	}
 }

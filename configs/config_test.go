@@ -108,3 +108,22 @@ func TestShippedConfigs(t *testing.T) {
 		}
 	}
 }
+
+// TestPSFFilesPerBand: per-band PSF files written with upper-case band names
+// are found after loading (the loader lowercases map keys).
+func TestPSFFilesPerBand(t *testing.T) {
+	t.Parallel()
+	p := writeYAML(t, "mock:\n  psf:\n    files:\n      F160W: psf160.fits\n      f125w: psf125.fits\n")
+	c, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for band, want := range map[string]string{"F160W": "psf160.fits", "F125W": "psf125.fits"} {
+		if f, ok := c.Mock.PSF.FileFor(band); !ok || f != want {
+			t.Errorf("FileFor(%s) = %q, %v; want %q", band, f, ok, want)
+		}
+	}
+	if _, ok := c.Mock.PSF.FileFor("F814W"); ok {
+		t.Error("a band without a file got one")
+	}
+}

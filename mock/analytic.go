@@ -154,7 +154,8 @@ type Generator struct {
 	Exposure
 	// Backgrounds are the real images stamps are inserted into (may be empty).
 	Backgrounds []*Background
-	PSF         *psf.Image // on the stamp pixel grid, sum 1
+	bgs         *BackgroundSet // nil: no background
+	PSF         *psf.Image     // on the stamp pixel grid, sum 1
 	// SersicPSF is PSF as the drawer uses it (with its origin), and
 	// Convention what it holds: a fit that must reproduce the stamps'
 	// model uses both.
@@ -173,12 +174,11 @@ func NewGenerator(cfg Config) (*Generator, error) {
 		return nil, err
 	}
 	g := &Generator{cfg: cfg, Exposure: e}
-	for i, im := range cfg.Background.Images {
-		b, err := LoadBackground(im, cfg.Background.RMS[i], cfg.PixelScaleArcsec, e.Band.PHOTPLAM)
-		if err != nil {
-			return nil, err
-		}
-		g.Backgrounds = append(g.Backgrounds, b)
+	if g.bgs, err = LoadBackgrounds(cfg, []string{e.Band.Name}); err != nil {
+		return nil, err
+	}
+	if g.bgs != nil {
+		g.Backgrounds = g.bgs.Images[0]
 	}
 	p := cfg.PSF
 	if g.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
@@ -230,7 +230,7 @@ func (g *Generator) Stamp(d *sersic.Drawer, o Object, seed uint64) (*Stamp, erro
 	if err != nil {
 		return nil, fmt.Errorf("mock: object %d: %w", o.ID, err)
 	}
-	if len(g.Backgrounds) > 0 {
+	if g.bgs != nil {
 		return st, g.insert(st, o, seed)
 	}
 	if !g.cfg.Noise.Enabled {
@@ -249,23 +249,12 @@ func (g *Generator) Stamp(d *sersic.Drawer, o Object, seed uint64) (*Stamp, erro
 
 // insert adds the source's Poisson noise (when noise is on) and a seeded
 // cutout of a real background to st: Sci = source (+ its noise) + cutout,
-// RMS² = source variance + cutout rms².
+// RMS² = source variance + cutout rms². The cutout is drawn from
+// sims.NewRand(seed, o.ID, 'b'), the noise from (seed, o.ID, 'n').
 func (g *Generator) insert(st *Stamp, o Object, seed uint64) error {
-	rng := sims.NewRand(seed, uint64(o.ID), 'b')
-	b := g.Backgrounds[rng.IntN(len(g.Backgrounds))]
-	cut, err := b.Cut(g.cfg.StampSize, g.ZP, rng)
+	cuts, err := g.bgs.Cut(g.cfg.StampSize, []float64{g.ZP}, sims.NewRand(seed, uint64(o.ID), 'b'))
 	if err != nil {
 		return err
 	}
-	st.Cutout = cut
-	if g.cfg.Noise.Enabled {
-		noise.AddTo(st.Sci, st.RMS, st.Model, 0, g.ExptimeS, 0, g.NExp, sims.NewRand(seed, uint64(o.ID), 'n'))
-	} else {
-		copy(st.Sci, st.Model)
-	}
-	for i := range st.Sci {
-		st.Sci[i] += cut.Sci[i]
-		st.RMS[i] = math.Sqrt(st.RMS[i]*st.RMS[i] + cut.RMS[i]*cut.RMS[i])
-	}
-	return nil
+	return insertInto(st, cuts[0], g.cfg.Noise.Enabled, g.ExptimeS, g.NExp, sims.NewRand(seed, uint64(o.ID), 'n'))
 }

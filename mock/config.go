@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
+	"strings"
 
 	"github.com/galforge/galforge/mock/instrument"
 )
@@ -38,7 +40,8 @@ type Config struct {
 	Noise NoiseConfig `mapstructure:"noise"`
 	// Profile sets the analytic sources and their priors.
 	Profile ProfileConfig `mapstructure:"profile"`
-	// Background inserts the stamps into real HST images (analytic mocks).
+	// Background inserts the stamps into real HST images (analytic and
+	// particle mocks).
 	Background BackgroundConfig `mapstructure:"background"`
 	// ShardBlock is the number of examples per compressed shard block (0: the format's default).
 	ShardBlock int `mapstructure:"shard_block"`
@@ -74,17 +77,89 @@ type PSFConfig struct {
 	Size int `mapstructure:"size"`
 }
 
+// FileFor returns the PSF file that Files gives for band, matching band
+// names without regard to case (the config loader lowercases map keys, so
+// `files: {F160W: …}` arrives as "f160w").
+func (p PSFConfig) FileFor(band string) (string, bool) {
+	for k, v := range p.Files {
+		if strings.EqualFold(strings.TrimSpace(k), band) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
 // BackgroundConfig is `mock.background`: real images with their rms maps,
 // from which each stamp draws a seeded cutout (sky, its noise and any
 // neighbours). The source's own Poisson noise is still added; sky and read
 // noise are not (the real image has them). Images must have the stamps'
 // pixel scale and band.
+//
+// An analytic mock (one band, mock.band) lists its images in Images/RMS or
+// under Bands.<mock.band>. A particle mock observes every photometric band
+// of render.bands, and every one of them needs images under Bands (or, when
+// render.bands has a single photometric band, in Images/RMS):
+//
+//	background:
+//	  bands:
+//	    F125W: {images: [goodss_f125w_a.fits, goodss_f125w_b.fits], rms: [goodss_f125w_a_rms.fits, goodss_f125w_b_rms.fits]}
+//	    F160W: {images: [goodss_f160w_a.fits, goodss_f160w_b.fits], rms: [goodss_f160w_a_rms.fits, goodss_f160w_b_rms.fits]}
+//
+// Image k of every band must then cover the same field on the same pixel
+// grid (same size and, where the headers have one, the same CRPIX/CRVAL):
+// each stamp draws one field k and one position, shared by all its bands,
+// so a neighbour appears at the same place in every band.
 type BackgroundConfig struct {
 	// Images are FITS images in e⁻/s (e.g. the 0.06″ Frontier Fields F105W
-	// cutouts in ../shared/data/images/petrofit). Empty: no background.
+	// cutouts in ../shared/data/images/petrofit) of the single band of the
+	// stamps. Empty: no background (unless Bands lists some).
 	Images []string `mapstructure:"images"`
-	// RMS are their rms maps, one per image, in the same order.
+	// RMS are their rms maps (e⁻/s), one per image, in the same order.
 	RMS []string `mapstructure:"rms"`
+	// Bands gives the images of each band by band name, e.g.
+	// {F105W: {images: [a.fits], rms: [a_rms.fits]}}. Empty: Images/RMS.
+	Bands map[string]BandImages `mapstructure:"bands"`
+	// Independent draws the field and position of each band's cutout on its
+	// own, for images of the bands that do not cover the same field; the
+	// neighbours then differ between bands. Default false: one field and
+	// position per stamp, shared by every band (the images must be aligned).
+	Independent bool `mapstructure:"independent"`
+	// DetectBand is the band whose detections flag neighbours in the truth
+	// catalogue (has_neighbour, neighbour_dist_pix, neighbour_mag). Default
+	// "": the reddest band of the stamps (CANDELS detects in F160W).
+	DetectBand string `mapstructure:"detect_band"`
+}
+
+// BandImages are the background images of one band (`mock.background.bands.<BAND>`).
+type BandImages struct {
+	// Images are FITS images in e⁻/s.
+	Images []string `mapstructure:"images" yaml:"images"`
+	// RMS are their rms maps (e⁻/s), one per image, in the same order.
+	RMS []string `mapstructure:"rms" yaml:"rms"`
+}
+
+// Enabled reports whether any background image is configured.
+func (b BackgroundConfig) Enabled() bool {
+	if len(b.Images) > 0 {
+		return true
+	}
+	for _, bi := range b.Bands {
+		if len(bi.Images) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// bandImages returns the images configured for band (case-insensitive) and
+// the config key they sit under; ok is false when none are.
+func (b BackgroundConfig) bandImages(band string) (bi BandImages, key string, ok bool) {
+	for k, v := range b.Bands {
+		if strings.EqualFold(strings.TrimSpace(k), band) {
+			return v, "mock.background.bands." + strings.ToUpper(band), true
+		}
+	}
+	return BandImages{}, "", false
 }
 
 // NoiseConfig is `mock.noise`.
@@ -230,11 +305,51 @@ func (c Config) Validate() error {
 	if !(pr.CentreJitterPix >= 0) || pr.CentreJitterPix > float64(c.StampSize)/4 {
 		bad("profile.centre_jitter_pix", pr.CentreJitterPix, "must be in [0, stamp_size/4]")
 	}
-	if len(c.Background.Images) != len(c.Background.RMS) {
-		bad("background.rms", c.Background.RMS, fmt.Sprintf("needs one rms map per image (%d images)", len(c.Background.Images)))
+	bg := c.Background
+	if len(bg.Images) != len(bg.RMS) {
+		bad("background.rms", bg.RMS, fmt.Sprintf("needs one rms map per image (%d images)", len(bg.Images)))
 	}
-	if len(c.Background.Images) > 0 && c.Source != "analytic" {
-		bad("background.images", c.Background.Images, "real backgrounds are implemented for analytic mocks only")
+	bandKeys := make([]string, 0, len(bg.Bands))
+	for b := range bg.Bands {
+		bandKeys = append(bandKeys, b)
+	}
+	sort.Strings(bandKeys)
+	seen := map[string]string{}
+	for _, b := range bandKeys {
+		bi := bg.Bands[b]
+		key := "background.bands." + strings.ToUpper(b)
+		if _, err := instrument.BandByName(b); err != nil {
+			bad("background.bands", b, err.Error())
+		}
+		if prev, dup := seen[strings.ToUpper(b)]; dup {
+			bad(key, b, fmt.Sprintf("given twice (also as %s)", prev))
+		}
+		seen[strings.ToUpper(b)] = b
+		if len(bi.Images) == 0 {
+			bad(key+".images", bi.Images, "needs at least one FITS image")
+		}
+		if len(bi.Images) != len(bi.RMS) {
+			bad(key+".rms", bi.RMS, fmt.Sprintf("needs one rms map per image (%d images)", len(bi.Images)))
+		}
+		for i, f := range append(append([]string{}, bi.Images...), bi.RMS...) {
+			if strings.TrimSpace(f) == "" {
+				bad(key, fmt.Sprintf("entry %d", i), "empty file name")
+			}
+		}
+	}
+	if bg.DetectBand != "" {
+		if _, err := instrument.BandByName(bg.DetectBand); err != nil {
+			bad("background.detect_band", bg.DetectBand, err.Error())
+		}
+	}
+	if c.Source == "analytic" && len(bg.Bands) > 0 {
+		_, _, ok := bg.bandImages(c.Band)
+		switch {
+		case ok && len(bg.Images) > 0:
+			bad("background.images", bg.Images, fmt.Sprintf("and background.bands.%s both give images of mock.band: keep one", strings.ToUpper(c.Band)))
+		case !ok && len(bg.Images) == 0:
+			bad("background.bands", bandKeys, fmt.Sprintf("has no images of mock.band = %s", c.Band))
+		}
 	}
 	if c.ShardBlock < 0 {
 		bad("shard_block", c.ShardBlock, "must be ≥ 0")

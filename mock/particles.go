@@ -46,7 +46,7 @@ func NewObserver(cfg Config, band string, oversample int) (*Observer, error) {
 	}
 	ob := &Observer{cfg: cfg, Exposure: e, Oversample: oversample}
 	p := cfg.PSF
-	if f, ok := p.Files[strings.ToUpper(e.Band.Name)]; ok {
+	if f, ok := p.FileFor(e.Band.Name); ok {
 		p.Kind, p.File = "file", f
 	}
 	if ob.PSF, err = loadPSF(p, cfg.PixelScaleArcsec); err != nil {
@@ -138,6 +138,15 @@ func (ob *Observer) NewConvolver() *conv.Convolver { return ob.proto.Clone() }
 // (StampSize·Oversample)² row-major). Noise is seeded by parts (galaxy id,
 // snapshot, view, band index) and the global seed.
 func (ob *Observer) Observe(c *conv.Convolver, fine []float64, seed uint64, parts ...uint64) (*Stamp, error) {
+	return ob.ObserveIn(c, fine, nil, seed, parts...)
+}
+
+// ObserveIn is Observe with the stamp inserted into cut, a cutout of a real
+// image of the band (BackgroundSet.Cut; nil: none, as Observe): SCI = model
+// + the source's Poisson noise (when mock.noise.enabled; no sky or read
+// noise, which the real image has) + cut.Sci, RMS² = source variance +
+// cut.RMS², all e⁻/s. The noise stream is the one Observe uses.
+func (ob *Observer) ObserveIn(c *conv.Convolver, fine []float64, cut *Cutout, seed uint64, parts ...uint64) (*Stamp, error) {
 	n, k := ob.cfg.StampSize, ob.Oversample
 	if len(fine) != n*k*n*k {
 		return nil, fmt.Errorf("mock: render plane has %d pixels, want (%d×%d)² for %d-pixel stamps oversampled %d×", len(fine), n, k, n, k)
@@ -152,6 +161,10 @@ func (ob *Observer) Observe(c *conv.Convolver, fine []float64, seed uint64, part
 		Bin(st.Model, cps, n, k)
 	} else {
 		Sample(st.Model, cps, n, k)
+	}
+	if cut != nil {
+		rng := sims.NewRand(seed, append(parts[:len(parts):len(parts)], 'n')...)
+		return st, insertInto(st, cut, ob.cfg.Noise.Enabled, ob.ExptimeS, ob.NExp, rng)
 	}
 	if !ob.cfg.Noise.Enabled {
 		copy(st.Sci, st.Model)

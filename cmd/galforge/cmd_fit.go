@@ -175,7 +175,7 @@ func fitOptionsFor(cfg configs.Config, sf *stampsFile) (fit.Options, error) {
 	// stamps file per band.
 	mc.Background = mock.BackgroundConfig{}
 	mc.Band = sf.band
-	if f, ok := mc.PSF.Files[strings.ToUpper(sf.band)]; ok {
+	if f, ok := mc.PSF.FileFor(sf.band); ok {
 		mc.PSF.Kind, mc.PSF.File = "file", f
 	}
 	if mc.StampSize != sf.nx || sf.nx != sf.ny {

@@ -48,7 +48,12 @@ their training shards join with shard.Concat into a byte-identical file.
 With mock.source = particles the snapshots of render.input are rendered on a grid matched to
 the detector in every photometric band of render.bands and every view of render.views, then
 observed the same way: DIR/stamps_<BAND>.fits per band, one catalogue row per snapshot and
-view, and one shard with every band.`,
+view, and one shard with every band.
+With mock.background (images and rms maps, per band under mock.background.bands.<BAND>)
+every stamp is added into a seeded cutout of a real image instead of getting sky and read
+noise (the source's Poisson noise is still added); the bands of a stamp share one cutout
+position, and the catalogue flags the brightest neighbour in it (has_neighbour,
+neighbour_dist_pix, neighbour_mag) with the cutout's file and position (bg_x0, bg_y0).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if cmd.Flags().Changed("preview") {

@@ -12,6 +12,7 @@ import (
 	"github.com/galforge/galforge/configs"
 	"github.com/galforge/galforge/internal/fits"
 	"github.com/galforge/galforge/internal/progress"
+	"github.com/galforge/galforge/internal/table"
 	"github.com/galforge/galforge/mock"
 	"github.com/galforge/galforge/mock/conv"
 	shardfmt "github.com/galforge/galforge/mock/shard"
@@ -86,6 +87,16 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 			return usageError{err}
 		}
 	}
+	// Real backgrounds: one cutout per view and band, the field and position
+	// shared by the bands, seeded by the view (not the band or the worker).
+	bgs, err := mock.LoadBackgrounds(mc, bands)
+	if err != nil {
+		return usageError{err}
+	}
+	zps := make([]float64, len(obs))
+	for b, ob := range obs {
+		zps[b] = ob.ZP
+	}
 	suffix := sh.Suffix()
 	for _, d := range []string{cfg.Out, filepath.Join(cfg.Out, "shards")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -109,6 +120,10 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 	defer shw.Abort()
 	fmt.Fprintf(stderr, "mock: %d snapshots (of %d; shard %d/%d) × views %s × bands %v, %d×%d at %.3g″/pix (render oversampled %d×), %d workers, out %s\n",
 		len(mine), len(inputs), sh.I, sh.N, rc.Views, bands, mc.StampSize, mc.StampSize, mc.PixelScaleArcsec, mc.Oversample, workers, cfg.Out)
+	if bgs != nil {
+		fmt.Fprintf(stderr, "mock: real backgrounds: %d field(s) per band, %s cutout positions, neighbours flagged in %s\n",
+			len(bgs.Images[0]), map[bool]string{true: "shared", false: "independent"}[bgs.Shared], bgs.Bands[bgs.Detect])
+	}
 	convs := make([][]*conv.Convolver, workers)
 	for w := range convs {
 		for _, ob := range obs {
@@ -120,8 +135,13 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 		stamps [][]*mock.Stamp // [view][band]
 		err    error
 	}
+	detect := -1 // the band whose cutout flags neighbours in the catalogue
+	if bgs != nil {
+		detect = bgs.Detect
+	}
 	bar := progress.New(stderr, "mock", len(mine))
 	var rows []renderRow
+	var cuts []*mock.Cutout // per row: the detection band's cutout (nil: none)
 	var preview []*mock.Stamp
 	nstamps := 0
 	results := make([]result, workers)
@@ -150,8 +170,20 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 			}
 			for v, im := range r.ims {
 				var sts []*mock.Stamp
+				var vcuts []*mock.Cutout
+				if bgs != nil {
+					rng := sims.NewRand(cfg.Seed, uint64(g.Truth.GalaxyID), uint64(g.Truth.Snapshot), uint64(v), 'b')
+					if vcuts, err = bgs.Cut(mc.StampSize, zps, rng); err != nil {
+						r.err = fmt.Errorf("%s view %s: %w", path, im.View.Name, err)
+						return
+					}
+				}
 				for b, ob := range obs {
-					st, err := ob.Observe(convs[w][b], im.Data[b], cfg.Seed, uint64(g.Truth.GalaxyID), uint64(g.Truth.Snapshot), uint64(v), uint64(b))
+					var cut *mock.Cutout
+					if vcuts != nil {
+						cut = vcuts[b]
+					}
+					st, err := ob.ObserveIn(convs[w][b], im.Data[b], cut, cfg.Seed, uint64(g.Truth.GalaxyID), uint64(g.Truth.Snapshot), uint64(v), uint64(b))
 					if err != nil {
 						r.err = fmt.Errorf("%s view %s: %w", path, im.View.Name, err)
 						return
@@ -191,6 +223,11 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 					return err
 				}
 				rows = append(rows, renderRow{file: fmt.Sprintf("row %d", row), im: im})
+				if detect >= 0 {
+					cuts = append(cuts, r.stamps[v][detect].Cutout)
+				} else {
+					cuts = append(cuts, nil)
+				}
 				if mc.Preview && len(preview) < 64 {
 					preview = append(preview, r.stamps[v][len(bands)-1])
 				}
@@ -209,6 +246,11 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 	}
 	tab := renderTable(rows)
 	tab.Cols[0].Name = "stamp"
+	detectBand := ""
+	if bgs != nil {
+		detectBand = bgs.Bands[bgs.Detect]
+	}
+	tab.Cols = append(tab.Cols, neighbourColumns(cuts, detectBand)...)
 	base, err := finishMock(cfg, hash, suffix, tab, prov, preview)
 	if err != nil {
 		return err
@@ -216,4 +258,38 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 	fmt.Fprintf(stdout, "wrote %d stamps × %d bands of %d snapshots: %s/stamps_<band>%s.fits, %s.csv, %s\n",
 		nstamps, len(bands), len(mine), cfg.Out, suffix, base, shardPath)
 	return nil
+}
+
+// neighbourColumns are the real-background columns of a particle catalogue,
+// as analytic catalogues have them (mockCatalogue): has_neighbour,
+// neighbour_dist_pix (from the stamp centre), neighbour_mag (AB) of the
+// brightest source detected in the cutout of detectBand, then
+// neighbour_band, the background file and the cutout's lower-left pixel in
+// it (bg_x0, bg_y0; −1 without a background). cuts has one entry per row.
+func neighbourColumns(cuts []*mock.Cutout, detectBand string) []table.Column {
+	n := len(cuts)
+	cols := []table.Column{
+		{Name: "has_neighbour", Ints: make([]int64, n)},
+		{Name: "neighbour_dist_pix", Unit: "pix", Floats: make([]float64, n)},
+		{Name: "neighbour_mag", Unit: "mag", Floats: make([]float64, n)},
+		{Name: "neighbour_band", Strings: make([]string, n)},
+		{Name: "background", Strings: make([]string, n)},
+		{Name: "bg_x0", Unit: "pix", Ints: make([]int64, n)},
+		{Name: "bg_y0", Unit: "pix", Ints: make([]int64, n)},
+	}
+	for i, c := range cuts {
+		if c == nil {
+			c = &mock.Cutout{NeighbourDistPix: math.NaN(), NeighbourMag: math.NaN(), X0: -1, Y0: -1}
+		}
+		if c.HasNeighbour {
+			cols[0].Ints[i] = 1
+		}
+		cols[1].Floats[i], cols[2].Floats[i] = c.NeighbourDistPix, c.NeighbourMag
+		if c.Background != nil {
+			cols[3].Strings[i] = detectBand
+			cols[4].Strings[i] = filepath.Base(c.Background.Path)
+		}
+		cols[5].Ints[i], cols[6].Ints[i] = int64(c.X0), int64(c.Y0)
+	}
+	return cols
 }

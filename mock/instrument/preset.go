@@ -27,32 +27,44 @@ const (
 
 // presets hold the per-band total exposure times.
 //
-// Sources and caveats. The orbit allocations are those of Grogin et al.
-// (2011, §4–5; the MAST CANDELS page: Wide "2-orbit J+H depth", Deep
-// "~12 orbit Y+J+H depth"), converted with ≈2.6 ks of science exposure per
-// orbit; the GOODS ACS times are Giavalisco et al. (2004: B 3, V 2.5, i 2.5,
-// z 5 orbits = 7.2, 5.0, 5.0, 10.0 ks). The per-field totals of Koekemoer et
-// al. (2011, Table 2 and §5) vary by about ±20 % around these values
-// (overlaps, the F814W/F606W parallel split, the Deep orientation sequence);
-// they were not re-read for this table, so treat the times as representative
-// depths, not as the exposure at a given position. NExp assumes
-// ≈800 s (WFC3/IR MULTIACCUM) and ≈1 ks (ACS) per exposure.
+// Sources and caveats (checked for galforge issue 4). What is confirmed is
+// the orbit budget: the MAST CANDELS page (archive.stsci.edu/prepds/candels;
+// Grogin et al. 2011) describes Wide as "2-orbit J+H depth" and Deep as
+// "~12 orbit Y+J+H depth", and the times below add up to exactly that at
+// 2.6 ks of science exposure per orbit (Wide J+H = 5.2 ks = 2 orbits; Deep
+// Y+J+H = 31.2 ks = 12 orbits). The split between bands (Wide J:H ≈ 1:2,
+// i.e. ≈2/3 and ≈4/3 orbit; Deep Y:J:H = 3:4:5) and the 2.6 ks per orbit
+// are estimates: the per-band tables of Grogin et al. (2011) and Koekemoer
+// et al. (2011, Table 2 and §5) could not be read here, and their per-field
+// totals vary by about ±20 % around these values (overlaps, the F814W/F606W
+// parallel split, the Deep orientation sequence). The GOODS ACS times
+// (F435W 7.2, F606W 5.0, F775W 5.0, F850LP 10.0 ks = 3, 2.5, 2.5, 5 orbits)
+// are Giavalisco et al. (2004), not re-verified here; the CANDELS ACS
+// parallel times (Wide F606W/F814W equal to the IR primaries' J/H time,
+// Deep F814W 8 ks) are estimates. Cross-check: the CANDELS team's 5σ
+// point-source depths (candels.ucolick.org survey summary) are Wide F125W
+// 26.4, Deep F105W 27.3, F125W 27.4, ACS F606W 27.6 (Wide) / 28.2 (Deep),
+// i.e. Deep is ≈1 mag deeper than Wide in J, as a 5.5× longer exposure
+// gives (2.5 log10 √5.5 = 0.93 mag). Treat the times as representative
+// depths, not as the exposure at a given position. NExp assumes ≈800 s
+// (WFC3/IR MULTIACCUM SPARS100, 16 reads, as in the HFF header) and ≈1 ks
+// (ACS) per exposure: estimates.
 var presets = map[string]map[string]Exposure{
 	CANDELSWide: {
-		"F125W": {1900, 4},
-		"F160W": {3300, 4},
-		"F606W": {1900, 4},
-		"F814W": {3300, 4},
+		"F125W": {1900, 4}, // estimate: ≈2/3 orbit (see above)
+		"F160W": {3300, 4}, // estimate: ≈4/3 orbit; J+H = 2 orbits confirmed (MAST)
+		"F606W": {1900, 4}, // estimate: ACS parallel to the J exposures
+		"F814W": {3300, 4}, // estimate: ACS parallel to the H exposures
 	},
 	CANDELSDeep: {
-		"F105W":  {7800, 9},
-		"F125W":  {10400, 12},
-		"F160W":  {13000, 16},
-		"F435W":  {7200, 8},
-		"F606W":  {5000, 5},
-		"F775W":  {5000, 5},
-		"F814W":  {8000, 8},
-		"F850LP": {10000, 10},
+		"F105W":  {7800, 9},   // estimate: 3 of the ~12 Y+J+H orbits (MAST)
+		"F125W":  {10400, 12}, // estimate: 4 orbits
+		"F160W":  {13000, 16}, // estimate: 5 orbits
+		"F435W":  {7200, 8},   // Giavalisco et al. 2004 (GOODS B, 3 orbits), not re-verified
+		"F606W":  {5000, 5},   // Giavalisco et al. 2004 (GOODS V, 2.5 orbits), not re-verified
+		"F775W":  {5000, 5},   // Giavalisco et al. 2004 (GOODS i, 2.5 orbits), not re-verified
+		"F814W":  {8000, 8},   // estimate: CANDELS/Deep ACS parallels
+		"F850LP": {10000, 10}, // Giavalisco et al. 2004 (GOODS z, 5 orbits), not re-verified
 	},
 }
 

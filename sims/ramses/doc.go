@@ -1,6 +1,7 @@
-// Package ramses reads the star particles of RAMSES outputs (Teyssier 2002;
-// from Horizon-AGN-era versions to current ones) as a sims.Galaxy: Reader implements sims.Reader for an output_NNNNN directory
-// (or its info_NNNNN.txt).
+// Package ramses reads the star particles and, optionally, the gas cells of
+// RAMSES outputs (Teyssier 2002; from Horizon-AGN-era versions to current
+// ones) as a sims.Galaxy: Reader implements sims.Reader for an
+// output_NNNNN directory (or its info_NNNNN.txt).
 //
 // # Files
 //
@@ -42,8 +43,55 @@
 // FormatFixed. The byte order is detected from the first record marker, so
 // big-endian files read too. Not supported: 8-byte record markers, gfortran
 // sub-records (records over 2 GiB), outputs split into group_NNNNN folders,
-// sink files, and the AMR gas (ReadOptions.WithGas is ignored; Galaxy.Gas is
-// nil).
+// and sink files.
+//
+// With ReadOptions.WithGas, the gas is read from:
+//
+//   - amr_NNNNN.outCCCCC (amr/output_amr.f90, backup_amr): header records
+//     ncpu, ndim, (nx, ny, nz), nlevelmax, ngridmax, nboundary,
+//     ngrid_current, boxlen, (noutput, iout, ifout), tout, aout, t, dtold,
+//     dtnew, (nstep, nstep_coarse), (einit, mass_tot_0, rho_tot), the 7
+//     cosmological parameters, (aexp, hexp, aexp_old, epot_tot_int,
+//     epot_tot_old), mass_sph (absent in old versions: told by its length),
+//     headl, taill, numbl(ncpu, nlevelmax), numbtot, [headb, tailb,
+//     numbb(nboundary, nlevelmax) when nboundary > 0], the free-memory
+//     record, ordering (absent in old versions), bound_key (or the five
+//     bisection records), and the coarse son, flag1 and cpu_map. Then, for
+//     each level and each block (CPUs 1 … ncpu, then the boundaries) with
+//     numbl (numbb) > 0 grids, 37 records of one value per grid: grid
+//     index, next, prev, the 3 grid centres (real), father, 6 neighbours, 8
+//     son indices, 8 CPU maps and 8 refinement flags (one per cell of the
+//     oct). Only the file's own block holds its CPU's grids; the others are
+//     ghost copies and are skipped, as are boundary blocks (yt's RAMSES
+//     frontend and utils/f90/amr2cell.f90 do the same). A cell is a leaf
+//     when its son index is 0. Cell ind = 1 … 8 of an oct sits at the grid
+//     centre + ((ix, iy, iz) − ½) dx with ind − 1 = ix + 2 iy + 4 iz and
+//     dx = 2^−level in coarse-cell units.
+//   - hydro_NNNNN.outCCCCC (hydro/output_hydro.f90, backup_hydro): ncpu,
+//     nvar, ndim, nlevelmax, nboundary, gamma, then for each level and
+//     block the level and the grid count (which must match the AMR file)
+//     and, when not empty, for each cell of the oct nvar records of one
+//     value per grid: density, velocities, (non-thermal pressures),
+//     pressure, passive scalars.
+//   - hydro_file_descriptor.txt, in the new layout (as the particle
+//     descriptor: " 1, density, d"; types d or f) or the old one ("nvar =
+//     6", "variable #  1: density"; reals of the width given by the record
+//     lengths). The density is the variable named density and the metal
+//     mass fraction the one named metallicity, or, in the old layout,
+//     passive_scalar_1 (RAMSES puts the metallicity first among the passive
+//     scalars: imetal = ndim+3+nener in hydro/read_hydro_params.f90).
+//     Without a descriptor, the density is variable 1 and the metallicity
+//     variable 6 when nvar ≥ 6 (yt's default for such outputs). Either
+//     guess is dropped when namelist.txt sets metal = .false.;
+//     Reader.GasMetalVar overrides them all.
+//
+// Integers of 4 or 8 bytes and reals of 8 (or, in single-precision builds,
+// 4) bytes are accepted, the width taken from the record lengths (or the
+// descriptor's type). An output without hydro files (an N-body run, or a
+// copy without them) gives a galaxy without gas (Galaxy.Gas nil, said in
+// Galaxy.Source), not an error; some hydro files missing, or AMR files
+// missing beside hydro files, are errors. Only 3D trees with a cubic coarse
+// grid are read (ndim ≠ 3 is an error naming the file).
 //
 // # Stars
 //
@@ -59,7 +107,8 @@
 // holds aexp), velocities × unit_l/unit_t cm/s, masses × unit_d·unit_l³ g.
 // They are converted with KpcCm = 3.0856775814913673e21 cm, KmCm = 1e5 cm
 // and MsunG = 1.98841e33 g. Metallicity is RAMSES's metal mass fraction zp;
-// runs without metals get Reader.MetallicityIfAbsent. RAMSES does not store
+// runs without metals get Reader.MetallicityIfAbsent (stars and gas cells
+// alike). RAMSES does not store
 // initial masses by default: InitialMassMsun is the initial_mass variable
 // when the descriptor or header lists one, else the current mass.
 //
@@ -109,6 +158,32 @@
 // whatever Reader.BirthTime says; Redshift = 0, ScaleFactor = 1 and
 // HubbleParam = OmegaM = 0 (no cosmology).
 //
+// # Gas
+//
+// Galaxy.Gas holds the leaf cells whose centres lie within
+// Reader.GasRadiusKpc of the galaxy centre (RadiusKpc when that is 0 and
+// set, else the distance of the farthest star read); cells straddling the
+// sphere are kept or dropped by their centre. Positions are relative to
+// Galaxy.CentreKpc (nearest periodic image in cosmological boxes): the code
+// position is (x_g − (nx − nx_loc)/2) · boxlen_info with x_g the cell
+// centre in coarse-cell units and nx_loc = boxlen_amr / boxlen_info (the
+// info file's boxlen is boxlen/nx_loc: output_info), times unit_l. The
+// mass is density × cell volume, (2^−level boxlen_info)³ ρ in code units,
+// times unit_d·unit_l³; the metallicity is the metal mass fraction
+// (Reader.MetallicityIfAbsent when the run has none; negative values, from
+// the advection of the passive scalar, are set to 0 and counted in
+// Galaxy.Source); HsmlKpc is the radius of the sphere of the cell's volume,
+// (3/4π)^{1/3} dx, as sims/arepo gives Voronoi cells without a smoothing
+// length. SFRMsunYr is nil (RAMSES does not store it). Non-finite or
+// negative densities are errors wrapping sims.ErrBadParticles, counted per
+// hydro file.
+//
+// Cost: every AMR file is read (the Hilbert-key domain bounds of the info
+// file are not used to skip CPUs whose domains miss the region); the hydro
+// file of a CPU is opened only when one of its leaf cells lies in the
+// region, and only its blocks holding such cells are decoded (the others
+// are read through). The files of Reader.Workers CPUs are read at once.
+//
 // # Selection and centring
 //
 // RAMSES outputs carry no group catalogue: ReadOptions.Subhalo must be
@@ -138,18 +213,23 @@
 //
 // No public RAMSES star-particle output is available to the tests: they
 // write small outputs (info file, two part files in both layouts,
-// descriptor, header, namelist) following the formats above byte for byte
-// (writer_test.go), and check ages against Gauss–Legendre integrals of the
-// Friedmann equation and against a transcription of RAMSES's friedman
-// table.
+// descriptor, header, namelist, and AMR and hydro files of a known tree
+// with ghost and boundary blocks) following the formats above byte for
+// byte (writer_test.go), check ages against Gauss–Legendre integrals of
+// the Friedmann equation and against a transcription of RAMSES's friedman
+// table, and check every gas cell and the total gas mass against the
+// tree and its (linear, so exactly integrated) density field.
 //
 // References:
 //   - Teyssier R. 2002, A&A 385, 337 (RAMSES); the RAMSES user guide and
 //     source, github.com/ramses-organisation/ramses: pm/output_part.f90,
 //     amr/output_amr.f90, amr/dump_utils.f90, amr/init_time.f90,
-//     pm/pm_commons.f90, rt/rt_init.f90, utils/f90/part2birth.f90,
-//     utils/f90/utils.f90.
+//     pm/pm_commons.f90, rt/rt_init.f90, hydro/output_hydro.f90,
+//     hydro/read_hydro_params.f90, utils/f90/part2birth.f90,
+//     utils/f90/utils.f90, utils/f90/amr2cell.f90.
 //   - yt's RAMSES frontend, yt/frontends/ramses/: data_structures.py
-//     (use_conformal_time), particle_handlers.py, io.py
-//     (_read_part_file_descriptor), definitions.py (particle families).
+//     (use_conformal_time, the AMR header and tree), particle_handlers.py,
+//     field_handlers.py (hydro files and the default variables without a
+//     descriptor), io.py (_read_part_file_descriptor,
+//     _read_fluid_file_descriptor), definitions.py (particle families).
 package ramses

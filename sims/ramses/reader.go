@@ -65,9 +65,22 @@ type Reader struct {
 	// radius of the bulk-velocity average. 0 keeps every star.
 	RadiusKpc float64
 	// MetallicityIfAbsent is the metal mass fraction given to every star
-	// when the output has no metallicity (a run with metal = .false.).
+	// and gas cell when the output has no metallicity (a run with metal =
+	// .false.).
 	MetallicityIfAbsent float64
-	// Workers is the number of part files read at once (0: GOMAXPROCS).
+	// GasRadiusKpc > 0 is the radius, in physical kpc about the galaxy
+	// centre, within which leaf gas cells are kept (by their centres) when
+	// ReadOptions.WithGas is set. 0 uses RadiusKpc when that is set, else
+	// the distance of the farthest star read.
+	GasRadiusKpc float64
+	// GasMetalVar > 0 is the 1-based hydro variable holding the gas metal
+	// mass fraction, overriding hydro_file_descriptor.txt; negative means
+	// the run has none (MetallicityIfAbsent is used). 0 (the default): the
+	// "metallicity" variable of the descriptor, as described in the
+	// package documentation.
+	GasMetalVar int
+	// Workers is the number of part (or AMR and hydro) files read at once
+	// (0: GOMAXPROCS).
 	Workers int
 }
 
@@ -76,7 +89,9 @@ var _ sims.Reader = Reader{}
 // Read reads every star particle of the RAMSES output at path (an
 // output_NNNNN directory or its info_NNNNN.txt). opt.Subhalo must be
 // negative and opt.GroupFile empty: RAMSES outputs carry no group
-// catalogue. opt.WithGas is ignored (gas, on the AMR grid, is not read).
+// catalogue. With opt.WithGas, the leaf cells of the AMR gas within
+// GasRadiusKpc of the centre are read into Galaxy.Gas (nil when the output
+// has no hydro files or no cell lies there).
 func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 	if err := r.check(opt); err != nil {
 		return nil, err
@@ -159,11 +174,20 @@ func (r Reader) Read(path string, opt sims.ReadOptions) (*sims.Galaxy, error) {
 		return nil, fmt.Errorf("ramses: %s: %w", dir, err)
 	}
 
+	gasDesc := ""
+	if opt.WithGas {
+		d, err := r.readGas(g, dir, iout, info, boxKpc)
+		if err != nil {
+			return nil, err
+		}
+		gasDesc = "; " + d
+	}
+
 	if clamped > 0 {
 		why += fmt.Sprintf("; %d stars born up to %g Gyr after the snapshot given age 0", clamped, ageTolGyr)
 	}
-	g.Source = fmt.Sprintf("ramses:%s (%d stars of %d particles, %s; birth times %s: %s; centre %s)",
-		dir, g.Stars.Len(), npart, lay.source, conv, why, centreDesc)
+	g.Source = fmt.Sprintf("ramses:%s (%d stars of %d particles, %s; birth times %s: %s; centre %s%s)",
+		dir, g.Stars.Len(), npart, lay.source, conv, why, centreDesc, gasDesc)
 	g.Truth = sims.NewTruth()
 	g.Truth.GalaxyID = 0
 	g.Truth.Family = sims.FamilyReal
@@ -284,6 +308,9 @@ func (r Reader) check(opt sims.ReadOptions) error {
 	}
 	if r.CentreKpc != nil && !finite3(*r.CentreKpc) {
 		return fmt.Errorf("ramses: Reader.CentreKpc = %v, must be finite", *r.CentreKpc)
+	}
+	if !(r.GasRadiusKpc >= 0) || math.IsInf(r.GasRadiusKpc, 0) {
+		return fmt.Errorf("ramses: Reader.GasRadiusKpc = %v, must be finite and ≥ 0", r.GasRadiusKpc)
 	}
 	if !(r.MetallicityIfAbsent >= 0) || math.IsInf(r.MetallicityIfAbsent, 0) {
 		return fmt.Errorf("ramses: Reader.MetallicityIfAbsent = %v, must be finite and ≥ 0", r.MetallicityIfAbsent)

@@ -13,7 +13,17 @@ package ramses
 //   - part_file_descriptor.txt: amr/dump_utils.f90, dump_header_info and
 //     dump_var_info ('("# version: ", i2)', '(I2,", ", a, ", ", a)');
 //   - header_NNNNN.txt: amr/output_amr.f90, output_header ("Particle fields"
-//     line).
+//     line);
+//   - amr_NNNNN.outCCCCC: amr/output_amr.f90, backup_amr — the header
+//     records, then for each level and each block (CPUs 1 … ncpu, then the
+//     boundaries) with grids: grid index, next, prev, 3 centres, father, 6
+//     neighbours, 8 sons, 8 CPU maps, 8 refinement flags;
+//   - hydro_NNNNN.outCCCCC: hydro/output_hydro.f90, backup_hydro — ncpu,
+//     nvar, ndim, nlevelmax, nboundary, gamma, then for each level and block
+//     the level, the grid count and, for each of the 8 cells, nvar records;
+//   - hydro_file_descriptor.txt: the new layout of amr/dump_utils.f90 or the
+//     old one of file_descriptor_hydro ('("nvar        =",I11)',
+//     '("variable #",I2,": density")').
 
 import (
 	"bytes"
@@ -66,6 +76,8 @@ type tOutput struct {
 	namelist   string // namelist.txt contents when not empty
 	infoRT     bool   // info_rt_NNNNN.txt
 	bigEndian  bool
+	// gas, when set, writes amr and hydro files (one per CPU of cpus).
+	gas *tGas
 }
 
 // fortranE formats x as Fortran's E23.15 edit descriptor does.
@@ -301,6 +313,13 @@ func writeOutput(t testing.TB, root string, o tOutput) string {
 			t.Fatal(err)
 		}
 	}
+	if o.gas != nil {
+		order := binary.ByteOrder(binary.LittleEndian)
+		if o.bigEndian {
+			order = binary.BigEndian
+		}
+		o.gas.write(t, dir, iout, o.info, len(o.cpus), order)
+	}
 	if o.infoRT {
 		if err := os.WriteFile(filepath.Join(dir, "info_rt_"+iout+".txt"), []byte("nRTvar      =          4\n"), 0o644); err != nil {
 			t.Fatal(err)
@@ -515,4 +534,326 @@ func galaxy(format, conv string, in tInfo, centre [3]float64) (tOutput, []wantSt
 		o.cpus[c] = ps
 	}
 	return o, want
+}
+
+// tGas describes the AMR gas of a test output: a tree refined everywhere
+// up to levelmin, with the cells listed in refine refined further, over a
+// domain of one coarse cell (nx = 1, or nx = 3 with boundary blocks, as in
+// RAMSES's isolated runs). Box units: the domain is [0, 1]³; code position =
+// box position × boxlen.
+type tGas struct {
+	levelmin, nlevelmax int
+	// refine lists cells (level, and integer coordinates at that level)
+	// refined beyond levelmin.
+	refine [][4]int
+	// owner returns the CPU (0-based) owning a grid of the given level and
+	// centre (box units).
+	owner func(level int, c [3]float64) int
+	// rho and metal give the code density and metal fraction of a cell
+	// from its centre (box units).
+	rho, metal func(c [3]float64) float64
+	nboundary  int    // > 0: nx = 3 and boundary blocks holding fake grids
+	desc       string // "new", "old" or "none"
+	single     bool   // hydro reals as float32 (type f in the new descriptor)
+	noMassSph  bool   // AMR header without mass_sph (old versions)
+	ghosts     bool   // write the other CPUs' grids as ghost blocks
+	extraVar   bool   // a passive scalar (0.5 everywhere) after metallicity
+}
+
+// tGrid is one oct: level (1-based), centre in box units, and for each
+// cell whether it is refined.
+type tGrid struct {
+	level   int
+	c       [3]float64
+	refined [8]bool
+	owner   int
+}
+
+// tCell is one leaf cell as the tests expect it.
+type tCell struct {
+	level int
+	c     [3]float64 // box units
+	rho   float64    // code units
+	metal float64
+}
+
+// offsets of cell ind in an oct, in cell sizes (RAMSES: x fastest).
+func tCellOffset(ind int) [3]float64 {
+	return [3]float64{float64(ind&1) - 0.5, float64(ind>>1&1) - 0.5, float64(ind>>2&1) - 0.5}
+}
+
+// build returns the grids by level (index 0: level 1) and the leaf cells.
+func (gs *tGas) build() ([][]tGrid, []tCell) {
+	ref := map[[4]int]bool{}
+	for _, r := range gs.refine {
+		ref[r] = true
+	}
+	levels := make([][]tGrid, gs.nlevelmax)
+	levels[0] = []tGrid{{level: 1, c: [3]float64{0.5, 0.5, 0.5}}}
+	var leaves []tCell
+	for l := 1; l <= gs.nlevelmax; l++ {
+		dx := math.Ldexp(1, -l)
+		for gi := range levels[l-1] {
+			g := &levels[l-1][gi]
+			g.owner = gs.owner(l, g.c)
+			for ind := 0; ind < 8; ind++ {
+				o := tCellOffset(ind)
+				var c [3]float64
+				var key [4]int
+				key[0] = l
+				for k := 0; k < 3; k++ {
+					c[k] = g.c[k] + o[k]*dx
+					key[k+1] = int(math.Floor(c[k] / dx))
+				}
+				if l < gs.nlevelmax && (l < gs.levelmin || ref[key]) {
+					g.refined[ind] = true
+					levels[l] = append(levels[l], tGrid{level: l + 1, c: c})
+					continue
+				}
+				leaves = append(leaves, tCell{level: l, c: c, rho: gs.rho(c), metal: gs.metal(c)})
+			}
+		}
+	}
+	return levels, leaves
+}
+
+// varNames returns the hydro variables written, new-layout names.
+func (gs *tGas) varNames() []string {
+	v := []string{"density", "velocity_x", "velocity_y", "velocity_z", "pressure", "metallicity"}
+	if gs.extraVar {
+		v = append(v, "scalar_01")
+	}
+	return v
+}
+
+// value returns variable v of a cell (boundary: fake values).
+func (gs *tGas) value(v int, c [3]float64, boundary bool) float64 {
+	if boundary {
+		return 1e6
+	}
+	switch v {
+	case 0:
+		return gs.rho(c)
+	case 5:
+		return gs.metal(c)
+	case 6:
+		return 0.5
+	}
+	return float64(v) - 2.5 + c[0]
+}
+
+func (gs *tGas) write(t testing.TB, dir, iout string, in tInfo, ncpu int, order binary.ByteOrder) {
+	t.Helper()
+	levels, _ := gs.build()
+	nx, skip := 1, 0.0
+	if gs.nboundary > 0 {
+		nx, skip = 3, 1
+	}
+	nl := gs.nlevelmax
+	// Boundary blocks: one fake grid per boundary at level 1 (outside the
+	// domain, unrefined).
+	boundary := func(l, b int) []tGrid {
+		if l != 1 {
+			return nil
+		}
+		return []tGrid{{level: 1, c: [3]float64{-0.5 - float64(b), 0.5, 0.5}}}
+	}
+	for cpu := 0; cpu < ncpu; cpu++ {
+		// Blocks of this file: own grids, ghost copies of the others'.
+		blocks := make([][][]tGrid, nl) // [level][block]
+		for l := 1; l <= nl; l++ {
+			blocks[l-1] = make([][]tGrid, ncpu+gs.nboundary)
+			for _, g := range levels[l-1] {
+				if g.owner == cpu || gs.ghosts {
+					blocks[l-1][g.owner] = append(blocks[l-1][g.owner], g)
+				}
+			}
+			for b := 0; b < gs.nboundary; b++ {
+				blocks[l-1][ncpu+b] = boundary(l, b)
+			}
+		}
+		numbl := make([]int32, ncpu*nl)
+		numbb := make([]int32, gs.nboundary*nl)
+		ngrid := int32(0)
+		for l := 0; l < nl; l++ {
+			for ib := 0; ib < ncpu; ib++ {
+				numbl[l*ncpu+ib] = int32(len(blocks[l][ib]))
+			}
+			for b := 0; b < gs.nboundary; b++ {
+				numbb[l*gs.nboundary+b] = int32(len(blocks[l][ncpu+b]))
+			}
+			ngrid += int32(len(blocks[l][cpu]))
+		}
+		f64s := func(n int, v float64) []float64 {
+			x := make([]float64, n)
+			for i := range x {
+				x[i] = v + float64(i)
+			}
+			return x
+		}
+		i32s := func(n int, v int32) []int32 {
+			x := make([]int32, n)
+			for i := range x {
+				x[i] = v + int32(i)
+			}
+			return x
+		}
+		w := &recWriter{order: order}
+		w.rec(int32(ncpu))
+		w.rec(int32(3))
+		w.rec([3]int32{int32(nx), int32(nx), int32(nx)})
+		w.rec(int32(nl))
+		w.rec(int32(1000))
+		w.rec(int32(gs.nboundary))
+		w.rec(ngrid)
+		w.rec(in.boxlen) // nx_loc = 1: the info file's boxlen
+		w.rec([3]int32{2, 2, 2})
+		w.rec([]float64{0.25, 0.5})
+		w.rec([]float64{in.aexp / 2, in.aexp})
+		w.rec(in.time)
+		w.rec(f64s(nl, 1e-4))
+		w.rec(f64s(nl, 2e-4))
+		w.rec([2]int32{1234, 321})
+		w.rec([3]float64{0, 1, 2})
+		w.rec([7]float64{in.om, in.ol, 1 - in.om - in.ol, in.ob, in.h0, 0.01, 1})
+		w.rec([5]float64{in.aexp, 1, in.aexp, 0, 0})
+		if !gs.noMassSph {
+			w.rec(float64(1e-9))
+		}
+		w.rec(i32s(ncpu*nl, 1)) // headl
+		w.rec(i32s(ncpu*nl, 1)) // taill
+		w.rec(numbl)
+		w.rec(make([]int32, 10*nl))
+		if gs.nboundary > 0 {
+			w.rec(i32s(gs.nboundary*nl, 1))
+			w.rec(i32s(gs.nboundary*nl, 1))
+			w.rec(numbb)
+		}
+		w.rec([5]int32{1, 2, 3, 4, 5})
+		w.rec([]byte(fmt.Sprintf("%-128s", "hilbert")))
+		w.rec(f64s(ncpu+1, 0))
+		ncoarse := nx * nx * nx
+		w.rec(i32s(ncoarse, 1)) // coarse son
+		w.rec(make([]int32, ncoarse))
+		w.rec(i32s(ncoarse, 1))
+		for l := 0; l < nl; l++ {
+			for ib := 0; ib < ncpu+gs.nboundary; ib++ {
+				gr := blocks[l][ib]
+				n := len(gr)
+				if n == 0 {
+					continue
+				}
+				w.rec(i32s(n, 10))
+				w.rec(i32s(n, 11))
+				w.rec(i32s(n, 9))
+				for k := 0; k < 3; k++ {
+					xg := make([]float64, n)
+					for i, g := range gr {
+						xg[i] = g.c[k] + skip
+					}
+					w.rec(xg)
+				}
+				w.rec(i32s(n, 3))
+				for k := 0; k < 6; k++ {
+					w.rec(i32s(n, 5))
+				}
+				for ind := 0; ind < 8; ind++ {
+					son := make([]int32, n)
+					for i, g := range gr {
+						if g.refined[ind] {
+							son[i] = int32(100 + i)
+						}
+					}
+					w.rec(son)
+				}
+				for ind := 0; ind < 8; ind++ {
+					cm := make([]int32, n)
+					for i := range cm {
+						cm[i] = int32(ib%ncpu + 1)
+					}
+					w.rec(cm)
+				}
+				for ind := 0; ind < 8; ind++ {
+					w.rec(make([]int32, n))
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("amr_%s.out%05d", iout, cpu+1)), w.buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+
+		// Hydro file.
+		nvar := len(gs.varNames())
+		h := &recWriter{order: order}
+		h.rec(int32(ncpu))
+		h.rec(int32(nvar))
+		h.rec(int32(3))
+		h.rec(int32(nl))
+		h.rec(int32(gs.nboundary))
+		h.rec(float64(5.0 / 3))
+		for l := 0; l < nl; l++ {
+			dx := math.Ldexp(1, -(l + 1))
+			for ib := 0; ib < ncpu+gs.nboundary; ib++ {
+				gr := blocks[l][ib]
+				h.rec(int32(l + 1))
+				h.rec(int32(len(gr)))
+				if len(gr) == 0 {
+					continue
+				}
+				for ind := 0; ind < 8; ind++ {
+					o := tCellOffset(ind)
+					for v := 0; v < nvar; v++ {
+						vals := make([]float64, len(gr))
+						for i, g := range gr {
+							var c [3]float64
+							for k := range c {
+								c[k] = g.c[k] + o[k]*dx
+							}
+							vals[i] = gs.value(v, c, ib >= ncpu)
+						}
+						if gs.single {
+							v32 := make([]float32, len(vals))
+							for i, x := range vals {
+								v32[i] = float32(x)
+							}
+							h.rec(v32)
+						} else {
+							h.rec(vals)
+						}
+					}
+				}
+			}
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("hydro_%s.out%05d", iout, cpu+1)), h.buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	var b strings.Builder
+	switch gs.desc {
+	case "new":
+		fmt.Fprintf(&b, "# version: %2d\n", 1)
+		fmt.Fprintf(&b, "# %s, %s, %s\n", "ivar", "variable_name", "variable_type")
+		kind := 'd'
+		if gs.single {
+			kind = 'f'
+		}
+		for i, n := range gs.varNames() {
+			fmt.Fprintf(&b, "%2d, %s, %c\n", i+1, n, kind)
+		}
+	case "old":
+		names := []string{"density", "velocity_x", "velocity_y", "velocity_z", "thermal_pressure", "passive_scalar_1"}
+		if gs.extraVar {
+			names = append(names, "passive_scalar_2")
+		}
+		fmt.Fprintf(&b, "nvar        =%11d\n", len(names))
+		for i, n := range names {
+			fmt.Fprintf(&b, "variable #%2d: %s\n", i+1, n)
+		}
+	default:
+		return
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hydro_file_descriptor.txt"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/nn"
 )
 
 // ModelConfig is the `train.model:` section: a compact CNN. Each entry of
@@ -94,15 +95,13 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	grad := scope.Store().IsTraining(x.Graph())
 	for b, w := range m.Widths {
 		for c := 0; c < m.ConvsPerBlock; c++ {
-			x = m.conv3x3(scope.In("block%d_conv%d", b, c), x, w, im2col, grad)
-			x = activation.Relu(x)
+			x = m.conv3x3(scope.In("block%d_conv%d", b, c), x, w, im2col, grad) // with its ReLU
 		}
 		x = meanPool2(x, grad)
 	}
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
-	x = m.dense(scope.In("hidden"), x, m.Dense)
-	x = activation.Relu(x)
+	x = m.dense(scope.In("hidden"), x, m.Dense, activation.TypeRelu)
 	return layers.Dense(scope.In("head"), x, true, nOut)
 }
 
@@ -112,14 +111,24 @@ func (m ModelConfig) transposed(in, out int) bool {
 	return m.WeightLayout == LayoutPerLayer && out < in
 }
 
-// dense is layers.Dense with the weight layout of m (variables
-// "dense/weights" and "dense/biases" under scope).
-func (m ModelConfig) dense(scope *model.Scope, x *Node, out int) *Node {
+// dense is a fully-connected layer with bias and activation act, with the
+// weight layout of m; its variables are "dense/weights" and "dense/biases"
+// under scope, as layers.Dense names them. The activation is fused into the
+// backend's dense operation where it has one.
+func (m ModelConfig) dense(scope *model.Scope, x *Node, out int, act activation.Type) *Node {
 	in := x.Shape().Dimensions[x.Rank()-1]
-	if !m.transposed(in, out) {
-		return layers.Dense(scope, x, true, out)
+	ds := scope.In("dense")
+	layout := compute.DenseLayoutInputOutputs
+	wShape := shapes.Make(x.DType(), in, out)
+	if m.transposed(in, out) {
+		ds = ds.WithInitializer(heTransposed(scope.Store()))
+		layout = compute.DenseLayoutOutputsInput
+		wShape = shapes.Make(x.DType(), out, in)
 	}
-	return layers.DenseWithLayout(scope.WithInitializer(heTransposed(scope.Store())), x, compute.DenseLayoutOutputsInput, true, out)
+	g := x.Graph()
+	w := ds.VariableWithShape("weights", wShape).NodeValue(g)
+	b := ds.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
+	return nn.Dense(x, w, b, layout, act)
 }
 
 // heTransposed is GoMLX's default He initialiser (normal, σ = √(2/fan-in),
@@ -134,7 +143,7 @@ func heTransposed(store *model.Store) model.VariableInitializer {
 	}
 }
 
-// conv3x3 is a 3×3 "same" convolution with bias of x [B, H, W, C] to
+// conv3x3 is a 3×3 "same" convolution with bias and ReLU of x [B, H, W, C] to
 // [B, H, W, out]. The kernel is stored as a [9·C, out] matrix (rows ordered
 // dy, dx, c; [out, 9·C] when m.transposed), the layout of layers.Dense over
 // the im2col patches.
@@ -142,7 +151,7 @@ func (m ModelConfig) conv3x3(scope *model.Scope, x *Node, out int, im2col, grad 
 	g := x.Graph()
 	c := x.Shape().Dimensions[3]
 	if im2col {
-		return m.dense(scope, im2col3x3(x, grad), out)
+		return m.dense(scope, im2col3x3(x, grad), out, activation.TypeRelu)
 	}
 	zero := ScalarZero(g, x.DType())
 	pad := Pad(x, zero, compute.PadAxis{}, compute.PadAxis{Start: 1, End: 1}, compute.PadAxis{Start: 1, End: 1}, compute.PadAxis{})
@@ -159,7 +168,7 @@ func (m ModelConfig) conv3x3(scope *model.Scope, x *Node, out int, im2col, grad 
 	bias := ds.VariableWithShape("biases", shapes.Make(x.DType(), out)).NodeValue(g)
 	k := Reshape(kernel, 3, 3, c, out)
 	y := Convolve(pad, k).NoPadding().Done()
-	return Add(y, ExpandLeftToRank(bias, 4))
+	return activation.Relu(Add(y, ExpandLeftToRank(bias, 4)))
 }
 
 // meanPool2 averages 2×2 blocks of x [B, H, W, C] (odd edges are dropped).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -241,8 +242,61 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 		return err
 	}
 	fmt.Fprintf(rep, "\nSpeed-up of the network over the fit (wall time): %.0f×.\n\n", fitWall/float64(len(res))/netSecPerStamp)
+	writeByMagnitude(rep, m.Spec.Targets, fm, preds[:len(fm)], fpreds)
 	fmt.Fprintf(stderr, "evaluate: fit %d stamps in %.1f s wall (%d workers); network %.3g s per 1000\n", len(res), fitWall, workers, 1000*netSecPerStamp)
 	return nil
+}
+
+// writeByMagnitude writes the RMS error of the network and of the fit per
+// regression target in five equally populated bins of true magnitude (when
+// a target is named "mag"): where each method loses its precision. PA
+// errors are taken modulo 180°.
+func writeByMagnitude(w io.Writer, ts []emulate.Target, metas []emulate.Meta, net, fitp [][]emulate.Prediction) {
+	mi := slices.IndexFunc(ts, func(t emulate.Target) bool { return t.Name == "mag" })
+	const nb = 5
+	if mi < 0 || len(metas) < nb {
+		return
+	}
+	order := make([]int, len(metas))
+	for i := range order {
+		order[i] = i
+	}
+	mag := func(i int) float64 { return float64(metas[i].Truth[ts[mi].Column]) }
+	slices.SortFunc(order, func(a, b int) int { return cmp.Compare(mag(a), mag(b)) })
+	fmt.Fprintf(w, "RMS error by true magnitude (network / fit; about %d stamps per bin):\n\n| magnitude |", len(order)/nb)
+	var regs []int
+	for ti, t := range ts {
+		if t.Kind == emulate.Regression {
+			regs = append(regs, ti)
+			fmt.Fprintf(w, " %s |", t.Name)
+		}
+	}
+	fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---|", len(regs)))
+	for b := range nb {
+		sel := order[b*len(order)/nb : (b+1)*len(order)/nb]
+		fmt.Fprintf(w, "| %.2f–%.2f |", mag(sel[0]), mag(sel[len(sel)-1]))
+		for _, ti := range regs {
+			t := ts[ti]
+			rms := func(p [][]emulate.Prediction) float64 {
+				var s float64
+				var n int
+				for _, i := range sel {
+					d := p[i][ti].Value - float64(metas[i].Truth[t.Column])
+					if t.Transform == emulate.TransformAngle180 {
+						d = math.Mod(math.Mod(d+90, 180)+180, 180) - 90
+					}
+					if !math.IsNaN(d) {
+						s += d * d
+						n++
+					}
+				}
+				return math.Sqrt(s / float64(max(n, 1)))
+			}
+			fmt.Fprintf(w, " %.3g / %.3g |", rms(net), rms(fitp))
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 }
 
 // writeSizeRelation puts the network's estimate of log Re3D beside the

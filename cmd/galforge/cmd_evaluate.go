@@ -225,7 +225,25 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 	if err := emulate.WritePredictions(filepath.Join(evalDir, "fit.csv"), m.Spec.Targets, fm, fpreds); err != nil {
 		return err
 	}
-	netEv := emulate.Evaluate(m.Spec.Targets, metas[:len(fm)], preds[:len(fm)])
+	// The network's predictions of the fitted stamps, in the fit's order
+	// (Raw and the prediction pass may visit the test split differently).
+	type key struct {
+		id, row   int64
+		snap, vie int32
+	}
+	at := make(map[key]int, len(metas))
+	for i, mt := range metas {
+		at[key{mt.ID, mt.Row, mt.Snapshot, mt.View}] = i
+	}
+	npreds := make([][]emulate.Prediction, len(fm))
+	for i, mt := range fm {
+		j, ok := at[key{mt.ID, mt.Row, mt.Snapshot, mt.View}]
+		if !ok {
+			return fmt.Errorf("evaluate: fitted stamp id %d row %d has no network prediction", mt.ID, mt.Row)
+		}
+		npreds[i] = preds[j]
+	}
+	netEv := emulate.Evaluate(m.Spec.Targets, fm, npreds)
 	fitEv := emulate.Evaluate(m.Spec.Targets, fm, fpreds)
 	// The network's time per stamp is measured on this machine in this run
 	// (prediction of the whole test split, preprocessing included, on the
@@ -242,7 +260,7 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 		return err
 	}
 	fmt.Fprintf(rep, "\nSpeed-up of the network over the fit (wall time): %.0f×.\n\n", fitWall/float64(len(res))/netSecPerStamp)
-	writeByMagnitude(rep, m.Spec.Targets, fm, preds[:len(fm)], fpreds)
+	writeByMagnitude(rep, m.Spec.Targets, fm, npreds, fpreds)
 	fmt.Fprintf(stderr, "evaluate: fit %d stamps in %.1f s wall (%d workers); network %.3g s per 1000\n", len(res), fitWall, workers, 1000*netSecPerStamp)
 	return nil
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -45,6 +46,36 @@ func TestRunTrainEvaluatePredict(t *testing.T) {
 	rows := readCSVRows(t, filepath.Join(out, "evaluate", "predictions.csv"))
 	if len(rows) != 1+24 {
 		t.Errorf("predictions.csv has %d rows, want 25", len(rows))
+	}
+	// The network column of the network-vs-fit table scores the fitted
+	// stamps: its magnitude RMSE is that of the fit.csv ids in
+	// predictions.csv.
+	fitted := map[string]bool{}
+	for _, r := range readCSVRows(t, filepath.Join(out, "evaluate", "fit.csv"))[1:] {
+		fitted[r[0]] = true
+	}
+	var se float64
+	var nf int
+	for _, r := range rows[1:] {
+		if fitted[r[0]] {
+			tr, _ := strconv.ParseFloat(r[4], 64)
+			pr, _ := strconv.ParseFloat(r[5], 64)
+			se += (pr - tr) * (pr - tr)
+			nf++
+		}
+	}
+	if nf != len(fitted) || nf == 0 {
+		t.Fatalf("%d fitted stamps, %d of them in predictions.csv", len(fitted), nf)
+	}
+	var repRMSE float64
+	for _, line := range strings.Split(string(rep), "\n") {
+		if cells := strings.Split(line, "|"); len(cells) > 4 && strings.TrimSpace(cells[1]) == "mag" && strings.Contains(cells[3], " / ") {
+			repRMSE, _ = strconv.ParseFloat(strings.TrimSpace(strings.Split(cells[3], " / ")[1]), 64)
+			break
+		}
+	}
+	if want := math.Sqrt(se / float64(nf)); math.Abs(repRMSE-want) > 1e-3*want {
+		t.Errorf("report: network mag RMSE on the fitted stamps %g, predictions.csv gives %g", repRMSE, want)
 	}
 
 	// A second run resumes: every stage is complete, training does no step.

@@ -23,6 +23,11 @@
 // (MagToCountRate, CountRateToMag); flux densities use PHOTFLAM and PHOTPLAM
 // (MicroJyToCountRate, CountRateToMicroJy).
 //
+// Band.LimitingMagAB gives the nσ point-source depth of an Exposure in a
+// circular aperture (CCD-equation noise in native detector pixels); the
+// CANDELS presets are checked against the team's published 5σ limits in
+// TestPresetDepths.
+//
 // Where the values come from is documented next to each band in bands.go:
 // PHOTFLAM/PHOTPLAM of real image headers where one is in ../shared/data
 // (F105W: HFF Abell 2744 60 mas mosaic; F814W: COSMOS ACS), else STScI's
@@ -38,6 +43,10 @@
 //   - Dressel, L., et al., WFC3 Instrument Handbook (read noise, dark
 //     current, gain; §5.7 and §7.9) and Pirzkal, N. 2014, WFC3 ISR 2014-11
 //     (WFC3/IR sky background).
+//   - WFC3 Instrument Handbook §7.6 (IR encircled energy, Table 7.7) and
+//     ACS Instrument Handbook §5.2.3, §5.6 (0.2″ ETC aperture, charge
+//     diffusion); Bohlin 2011/2012 ACS ISRs (ACS/WFC encircled energy at
+//     0.5″): the apertures of TestPresetDepths.
 //   - Grogin, N. A., et al. 2011, ApJS 197, 35 and Koekemoer, A. M., et al.
 //     2011, ApJS 197, 36: CANDELS observing design and mosaics (0.06″ pixels).
 //   - Giavalisco, M., et al. 2004, ApJ 600, L93: GOODS ACS exposure times.

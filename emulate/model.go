@@ -228,44 +228,50 @@ func meanPool2(x *Node, grad bool) *Node {
 // tensor element by element (in the profile of the slice-based im2col,
 // Slice and its gradient took a quarter of a training step). GoMLX's
 // gradient of a negative Pad is not usable (it slices from a negative
-// start), so the patches are built from a copy of x that stops gradients,
-// and the gradient reaches x through a zero-valued term with a custom
-// gradient: the patches' adjoint is folded back onto x as the sum of the
-// nine inversely shifted channel groups, again with Pads only.
+// start), so the shifted groups are cut from a copy of x that stops
+// gradients, and a custom gradient folds the patches' adjoint back onto x
+// as the sum of the nine inversely shifted channel groups, again with Pads.
 //
 // Without grad, x gets no gradient (inference graphs).
 func im2col3x3(x *Node, grad bool) *Node {
 	g := x.Graph()
 	c := x.Shape().Dimensions[3]
 	zero := padZero(g, x.DType())
+	none := compute.PadAxis{}
 	shift := func(v *Node, sy, sx int) *Node { // out[y, x] = v[y+sy, x+sx], zero outside
-		return Pad(v, zero, compute.PadAxis{}, compute.PadAxis{Start: -sy, End: sy}, compute.PadAxis{Start: -sx, End: sx}, compute.PadAxis{})
+		return Pad(v, zero, none, compute.PadAxis{Start: -sy, End: sy}, compute.PadAxis{Start: -sx, End: sx}, none)
 	}
-	xs := StopGradient(x)
+	grad = grad && x.DType().IsFloat()
+	xs := x
+	if grad {
+		xs = StopGradient(x)
+	}
 	cols := make([]*Node, 0, 9)
 	for dy := -1; dy <= 1; dy++ {
 		for dx := -1; dx <= 1; dx++ {
-			cols = append(cols, shift(xs, dy, dx))
+			if dy == 0 && dx == 0 {
+				cols = append(cols, x) // the centre group is x itself
+			} else {
+				cols = append(cols, shift(xs, dy, dx))
+			}
 		}
 	}
-	patches := StopGradient(Concatenate(cols, -1))
-	if !grad || !x.Shape().DType.IsFloat() {
+	patches := Concatenate(cols, -1)
+	if !grad {
 		return patches
 	}
-	// zero9 is 0 in value and carries x's gradient: Pad's adjoint is the
-	// first C channels of its argument's adjoint, which the custom gradient
-	// sets to the folded patches' adjoint.
-	widen := func(v *Node) *Node {
-		return Pad(v, zero, compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{}, compute.PadAxis{End: 8 * c})
-	}
-	zero9 := widen(Sub(x, xs))
-	zero9 = IdentityWithCustomGradient(zero9, func(_, v *Node) *Node {
+	// The shifted groups stop gradients; x reaches the loss through the
+	// centre group only, and the custom gradient puts there the whole
+	// adjoint of x: the nine channel groups of the patches' adjoint, each
+	// shifted back, summed (Concatenate's gradient then cuts the centre group
+	// out).
+	return IdentityWithCustomGradient(patches, func(_, v *Node) *Node {
 		var sum *Node
 		k := 0
 		for dy := -1; dy <= 1; dy++ {
 			for dx := -1; dx <= 1; dx++ {
 				// Channel group k of v, shifted back by (−dy, −dx).
-				part := Pad(v, zero, compute.PadAxis{}, compute.PadAxis{Start: dy, End: -dy}, compute.PadAxis{Start: dx, End: -dx},
+				part := Pad(v, zero, none, compute.PadAxis{Start: dy, End: -dy}, compute.PadAxis{Start: dx, End: -dx},
 					compute.PadAxis{Start: -k * c, End: -(8 - k) * c})
 				if sum == nil {
 					sum = part
@@ -275,9 +281,8 @@ func im2col3x3(x *Node, grad bool) *Node {
 				k++
 			}
 		}
-		return widen(sum)
+		return Pad(sum, zero, none, none, none, compute.PadAxis{Start: 4 * c, End: 4 * c})
 	})
-	return Add(patches, zero9)
 }
 
 // padZero is the fill value of the Pads that build patches: −0 for floats.

@@ -119,7 +119,7 @@ func TestIm2colGradient(t *testing.T) {
 		e, err := NewExec(be, func(x, k *Node) []*Node {
 			var y *Node
 			if im2col {
-				y = MatMul(Reshape(im2col3x3(x, true), bs*h*w, 9*c), k)
+				y = MatMul(Reshape(im2col3x3(x, true, false), bs*h*w, 9*c), k)
 				y = Reshape(y, bs, h, w, out)
 			} else {
 				zero := ScalarZero(x.Graph(), x.DType())

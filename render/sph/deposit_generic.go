@@ -10,7 +10,16 @@ func addBlock4(a []float64, stride int, v []float64, ncol int, wp []float64) {
 	addBlock4Generic(a, stride, v, ncol, wp)
 }
 
-// addSpans4 adds vals[sp.off+k]·sp.scale·wp to the 4-band accumulator.
-func addSpans4(acc []float64, nx int, spans []span, vals, wp []float64) {
-	addSpans4Generic(acc, nx, spans, vals, wp)
+// depositSpans samples, rescales and deposits each span (see
+// depositSpansGeneric).
+func depositSpans(acc []float64, nx, nb int, spans []rowSpan, t *ktables, c float64, g *gcoefs, step float64, vals, wp []float64) {
+	t.sampleCoefs(g, c)
+	depositSpansGeneric(acc, nx, nb, spans, g, step, vals, wp)
+}
+
+// useAVX512 is false in this build: the AVX-512 paths are never taken.
+const useAVX512 = false
+
+func (p *projector) cellsAVX512(px, py, hp float64, i0, ncol, j0, j1 int, wp []float64, s *scratch) {
+	panic("sph: cellsAVX512 without AVX-512")
 }

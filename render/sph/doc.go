@@ -20,7 +20,13 @@
 // are integrated: the quadrant integral T(a, b) = ∫₀ᵃ∫₀ᵇ F dx dy on a 65×65
 // grid with its derivatives, interpolated by bicubic Hermite (error ≲ 1e-8,
 // T(1, 1) = 1/4 exactly), and the strip integral M(b) = 2T(1, b) on 1025
-// nodes, cubic Hermite (error ≪ 1e-10).
+// nodes, cubic Hermite (error ≪ 1e-10). For vectorised evaluation, F and ∇²F
+// are also fitted as piecewise polynomials of degree 8 in q = R/h on 16
+// equal pieces (split at every singular point of F in q: the R⁴ log R term
+// at q = 0, the cubic spline's break at 1/2, the edge at 1), within 1e-9 of
+// F(0) for F and 4e-4 of F(0) for ∇²F, and E(c) = M(c)/2 as degree 7 on 16
+// pieces of c, within 3e-10; a lane picks its piece's coefficient with one
+// AVX-512 two-register permutation, with no table gather.
 //
 // # Projection
 //
@@ -34,7 +40,12 @@
 //     H at the far corners, 4·T(1, 1) = 1, whatever the particle's size: a
 //     particle far smaller than a pixel deposits its weight exactly — into
 //     one pixel, or split exactly between the pixels it straddles — never by
-//     sampling pixel centres.
+//     sampling pixel centres. Only corners inside the kernel's disc need the
+//     2D table: with E(c) = H(c, 1), a corner outside the kernel's x (or y)
+//     extent has H = sign(a)E(b) (or sign(b)E(a)), and one outside the disc
+//     has H = sign(b)E(a) + sign(a)E(b) − sign(a)sign(b)/4 (the part of the
+//     quadrant beyond both a and b is empty). A particle within 2×2 pixels
+//     has one inner corner and is deposited from it directly.
 //   - Larger particles are deposited row by row. Row j receives the exact
 //     light of the kernel in its strip from M (or, where the grid's left or
 //     right edge cuts the kernel, the exact on-grid part from T), shared among
@@ -48,7 +59,7 @@
 // its weight) for one cut by the field's edges, of which only the light
 // outside is lost. Individual pixels match brute-force pixel integrals to
 // ~5e-8 of the particle's weight for h < 4 pixels, and to ~(Pix/h)⁴ of the
-// kernel's peak beyond.
+// kernel's peak beyond (plus the samples' 1e-9 of it).
 //
 // The work is parallel over stripes of 8 to 32 image rows: a first pass
 // copies each particle's record (position and h in pixel units, weights) into
@@ -56,10 +67,19 @@
 // heaviest first, and accumulate into an interleaved (pixel, band) buffer.
 // Every pixel's value is computed the same way whichever stripe holds it and
 // sums its particles in index order, so images are bit-identical for any
-// number of workers. Built with GOEXPERIMENT=simd on amd64 with AVX2 and FMA, the
-// 4-band accumulation is one fused multiply-add of 4 lanes per pixel; other
-// builds use the portable loop (results differ between the two builds by
-// rounding only).
+// number of workers.
+//
+// Built with GOEXPERIMENT=simd on amd64, the 4-band accumulation is one fused
+// multiply-add of 4 lanes per pixel (AVX2 + FMA); with AVX-512, large
+// particles are sampled and deposited eight pixels at a time, and the cell
+// integrals of particles spanning at most 7 columns are computed a row of
+// eight corners at a time (E from its polynomial, the 2D table with one pair
+// of 512-bit loads per corner inside the disc) — the AVX-512 code uses no
+// scalar floating point, whose legacy-SSE encoding would pay a false
+// dependency on the dirty upper register state at every instruction. Other
+// builds and CPUs use portable loops: results differ between the two by
+// rounding and, for small particles, by the E polynomial's and the edge
+// table's interpolation errors (≲1e-8 of the particle's weight per pixel).
 //
 // # Smoothing lengths
 //

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"sync"
+	"unsafe"
 
 	"gonum.org/v1/gonum/integrate/quad"
 )
@@ -144,6 +145,16 @@ type ktables struct {
 	// m(b) = ∫ F(√(x² + b²)) dx over all x: the light of the kernel in the
 	// strip [0, b] × ℝ, for cubic Hermite interpolation; M(1) = 1/2 exactly.
 	strip []float64
+	// polyF and polyL are the sampling polynomials of F and ∇²F
+	// (sample.go), coefficient-major: polyF[m*nP+k] multiplies u^m on
+	// piece k.
+	polyF, polyL [nPC * nP]float64
+	// polyE is the edge polynomial E(c) = T(1, c) = M(c)/2 on nP pieces of
+	// c ∈ [0, 1] (sample.go; within 3e-10 of M/2), for the SIMD cell
+	// deposit.
+	polyE [nEC * nP]float64
+	// hermF is herm seen as float64s (4 per node).
+	hermF []float64
 	// fscale is the factor applied to the quadrature F to make its table
 	// integral exactly 1 (1 − fscale is the table's interpolation error).
 	fscale float64
@@ -170,27 +181,6 @@ func (t *ktables) f(q2 float64) float64 {
 	s := u - float64(i)
 	f0, f1 := t.fl[2*i], t.fl[2*i+2]
 	return f0 + s*(f1-f0)
-}
-
-// sampleRow sets row[k] = F + lapc·∇²F at q² = ((dx0+k)²·c1 + c0)/nF (that
-// is c1 = nF/h², c0 = nF·dy²/h² in pixel units) and returns the sum. Beyond
-// the support the index is clamped onto the table's zero padding, so there
-// is no branch.
-func (t *ktables) sampleRow(row []float64, dx0, c1, c0, lapc float64) float64 {
-	var sum float64
-	fl := t.fl
-	dx := dx0
-	for k := range row {
-		u := min(dx*dx*c1+c0, nF+0.5)
-		dx++
-		iu := int(u)
-		f := u - float64(iu)
-		n := fl[2*iu : 2*iu+4 : 2*iu+4]
-		v := n[0] + f*(n[2]-n[0]) + lapc*(n[1]+f*(n[3]-n[1]))
-		row[k] = v
-		sum += v
-	}
-	return sum
 }
 
 // lapF returns the tabulated 2D Laplacian of F at q².
@@ -292,6 +282,7 @@ func buildTables(k Kernel) *ktables {
 	}
 	t.buildHermite()
 	t.buildStrip()
+	t.buildPoly(k)
 	return t
 }
 
@@ -384,6 +375,7 @@ func (t *ktables) buildHermite() {
 		}
 	}
 	t.herm[nH*n1+nH].t = 0.25
+	t.hermF = unsafe.Slice(&t.herm[0].t, 4*len(t.herm))
 	// The last column (a = 1) again, contiguous, for edge.
 	t.edgeTab = make([]float64, 2*n1)
 	for jb := 0; jb <= nH; jb++ {

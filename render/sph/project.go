@@ -314,13 +314,23 @@ func (p *projector) bin(workers int) {
 
 // scratch is one worker's footprint buffers.
 type scratch struct {
-	spans []span
-	vals  []float64
+	rspans []rowSpan
+	vals   []float64
+	g      gcoefs // depositRows' sample polynomial
 	// depositCells' buffers (fixed size, reused without zeroing).
-	bx     [maxCellSpan + 1]hermBasis
-	colM   [maxCellSpan + 1]float64
-	h0, h1 [maxCellSpan + 1]float64
-	w      [maxCellSpan * maxCellSpan]float64
+	cx        [maxCellSpan + 1]hermBasis
+	colE, ca2 [maxCellSpan + 1]float64
+	h0, h1    [maxCellSpan + 1]float64
+	w         [maxCellSpan * maxCellSpan]float64
+	// cellsAVX512's buffers: per column corner its table node and the
+	// Hermite weights of its a (8 per corner); per row corner b², sign(b),
+	// |b|, table node, Hermite weights and E(b).
+	cidx               [8]int64
+	acol               [64]float64
+	rb2, rsb, rab, rE  [16]float64
+	rh0, rh1, rd0, rd1 [16]float64
+	ridx               [16]int64
+	sc                 [8]float64 // cellsAVX512: scalar inputs on their way to vectors
 }
 
 // stripe deposits every particle of stripe st into the rows it owns.
@@ -388,73 +398,82 @@ const maxCellSpan = 2*cellIntegralMaxH + 1
 
 // depositCells deposits a particle with exact cell integrals: pixel (i, j)
 // gets the mixed difference of the quadrant integral H at its four corners,
-// so the footprint over the whole plane telescopes to 4·T(1, 1) = 1. A corner
-// outside the kernel's x (or y) extent has H = ±T(1, b) (or ±T(1, a)), a 1D
-// interpolation along the table's edge; only corners inside both extents need
-// the full bicubic one.
+// so the footprint over the whole plane telescopes to 4·T(1, 1) = 1. Most
+// corners need no 2D interpolation: with E(c) = H(c, 1) = sign(c)·T(1, |c|)
+// (a 1D read of the table's edge), a corner outside the kernel's x (or y)
+// extent has H = sign(a)·E(b) (or sign(b)·E(a)), and one inside both extents
+// but outside the kernel's disc (a² + b² ≥ 1) has
+// H = sign(b)·E(a) + sign(a)·E(b) − sign(a)·sign(b)/4, because the part of
+// the quadrant beyond both a and b is empty. Only corners inside the disc
+// need the bicubic quadrant table. A particle within 2×2 pixels has a single
+// inner corner and is deposited from it directly (deposit2x2).
 func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s *scratch) {
 	nx := p.g.NX
 	fi0, fi1 := math.Floor(px-hp), math.Floor(px+hp)
 	fj0, fj1 := math.Floor(py-hp), math.Floor(py+hp)
-	if fi0 == fi1 && fj0 == fj1 {
-		// The whole kernel lies in one pixel.
-		i, j := int(fi0), int(fj0)
-		if i >= 0 && i < nx && j >= r0 && j <= r1 {
-			p.addPixel(i, j, 1, wp)
-		}
+	if fj1 < float64(r0) || fj0 > float64(r1) || fi1 < 0 || fi0 >= float64(nx) {
 		return
 	}
-	if fj1 < float64(r0) || fj0 > float64(r1) {
+	if fi1-fi0 <= 1 && fj1-fj0 <= 1 {
+		p.deposit2x2(px, py, hp, int(fi0), int(fj0), fi1 > fi0, fj1 > fj0, r0, r1, wp)
 		return
 	}
 	i0, i1 := clampFloor(px-hp, 0, nx-1), clampFloor(px+hp, 0, nx-1)
 	j0, j1 := clampFloor(py-hp, r0, r1), clampFloor(py+hp, r0, r1)
+	ncol := i1 - i0 + 1
+	if useAVX512 && p.nb == 4 && ncol <= 7 {
+		p.cellsAVX512(px, py, hp, i0, ncol, j0, j1, wp, s)
+		return
+	}
 	t := p.t
 	ih := 1 / hp
-	ncol := i1 - i0 + 1
-	bx, colM := &s.bx, &s.colM
+	cx, colE, ca2 := &s.cx, &s.colE, &s.ca2
 	for e := 0; e <= ncol; e++ {
 		a := (float64(i0+e) - px) * ih
-		if a <= -1 || a >= 1 {
-			// Outside the kernel's x extent: H(a, ±1) = ±T(1, 1)·sign(a).
-			bx[e].saturated = true
-			bx[e].sign = math.Copysign(1, a)
-			colM[e] = math.Copysign(0.25, a)
-			continue
+		cx[e].set(a)
+		ca2[e] = a * a
+		if cx[e].saturated {
+			colE[e] = cx[e].sign * 0.25
+		} else {
+			colE[e] = t.edge(&cx[e]) // H(a, ±1) = ±E(a)
 		}
-		bx[e].set(a)
-		colM[e] = t.edge(&bx[e]) // H(a, ±1) = ±T(1, a)
 	}
 	hPrev, hCur := &s.h0, &s.h1
 	w := &s.w
 	var by hermBasis
 	for c := j0; c <= j1+1; c++ {
 		b := (float64(c) - py) * ih
-		if b <= -1 || b >= 1 {
-			sb := math.Copysign(1, b)
+		by.set(b)
+		if by.saturated {
+			sb := by.sign
 			for e := 0; e <= ncol; e++ {
-				hCur[e] = sb * colM[e]
+				hCur[e] = sb * colE[e]
 			}
 		} else {
-			by.set(b)
-			rowM := t.edge(&by) // H(±1, b) = ±T(1, b)
+			sb := by.sign
+			rowE := t.edge(&by) // H(±1, b) = ±E(b)
+			b2 := b * b
 			// Rows jb and jb+1 of the 2D table; quadrant inlined.
 			const n1 = nH + 1
-			r0 := t.herm[by.i*n1 : (by.i+1)*n1 : (by.i+1)*n1]
-			r1 := t.herm[(by.i+1)*n1 : (by.i+2)*n1 : (by.i+2)*n1]
+			tr0 := t.herm[by.i*n1 : (by.i+1)*n1 : (by.i+1)*n1]
+			tr1 := t.herm[(by.i+1)*n1 : (by.i+2)*n1 : (by.i+2)*n1]
 			for e := 0; e <= ncol; e++ {
-				ha := &bx[e]
+				ha := &cx[e]
 				if ha.saturated {
-					hCur[e] = ha.sign * rowM
+					hCur[e] = ha.sign * rowE
 					continue
 				}
-				n00, n10 := &r0[ha.i], &r0[ha.i+1]
-				n01, n11 := &r1[ha.i], &r1[ha.i+1]
+				if ca2[e]+b2 >= 1 {
+					hCur[e] = sb*colE[e] + ha.sign*rowE - ha.sign*sb*0.25
+					continue
+				}
+				n00, n10 := &tr0[ha.i], &tr0[ha.i+1]
+				n01, n11 := &tr1[ha.i], &tr1[ha.i+1]
 				t0 := ha.h0*n00.t + ha.h1*n10.t + ha.d0*n00.ta + ha.d1*n10.ta
 				t1 := ha.h0*n01.t + ha.h1*n11.t + ha.d0*n01.ta + ha.d1*n11.ta
 				tb0 := ha.h0*n00.tb + ha.h1*n10.tb + ha.d0*n00.tab + ha.d1*n10.tab
 				tb1 := ha.h0*n01.tb + ha.h1*n11.tb + ha.d0*n01.tab + ha.d1*n11.tab
-				hCur[e] = ha.sign * by.sign * (by.h0*t0 + by.h1*t1 + by.d0*tb0 + by.d1*tb1)
+				hCur[e] = ha.sign * sb * (by.h0*t0 + by.h1*t1 + by.d0*tb0 + by.d1*tb1)
 			}
 		}
 		if c > j0 {
@@ -466,6 +485,63 @@ func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s
 		hPrev, hCur = hCur, hPrev
 	}
 	p.addBlock(i0, j0, ncol, j1-j0+1, w[:], wp)
+}
+
+// deposit2x2 deposits a particle whose footprint lies within the 2×2 pixels
+// (i, j) … (i+1, j+1) (splitX, splitY: whether it crosses the line between
+// the columns, rows). With a, b the inner corner's offsets in units of h and
+// E as in depositCells, the light left of a is X = 1/2 + 2E(a), below b
+// Y = 1/2 + 2E(b), and in the lower-left pixel LL = 1/4 + E(a) + E(b) + H(a, b);
+// the other pixels get Y − LL, X − LL and the rest of 1. Pixels off the grid
+// or outside rows r0 … r1 are skipped.
+func (p *projector) deposit2x2(px, py, hp float64, i, j int, splitX, splitY bool, r0, r1 int, wp []float64) {
+	nx := p.g.NX
+	if !splitX && !splitY {
+		// The whole kernel lies in one pixel.
+		if i >= 0 && i < nx && j >= r0 && j <= r1 {
+			p.addPixel(i, j, 1, wp)
+		}
+		return
+	}
+	t := p.t
+	ih := 1 / hp
+	var ha, hb hermBasis
+	var ea, eb float64
+	if splitX {
+		ha.set((float64(i+1) - px) * ih)
+		ea = t.edge(&ha)
+	}
+	if splitY {
+		hb.set((float64(j+1) - py) * ih)
+		eb = t.edge(&hb)
+	}
+	var v [4]float64 // LL, LR, UL, UR
+	switch {
+	case !splitY: // left, right
+		v[0] = 0.5 + 2*ea
+		v[1] = 1 - v[0]
+	case !splitX: // below, above
+		v[0] = 0.5 + 2*eb
+		v[2] = 1 - v[0]
+	default:
+		a, b := (float64(i+1)-px)*ih, (float64(j+1)-py)*ih
+		var hab float64
+		if a*a+b*b >= 1 {
+			hab = hb.sign*ea + ha.sign*eb - ha.sign*hb.sign*0.25
+		} else {
+			hab = t.quadrant(&ha, &hb)
+		}
+		v[0] = 0.25 + ea + eb + hab
+		v[1] = (0.5 + 2*eb) - v[0]
+		v[2] = (0.5 + 2*ea) - v[0]
+		v[3] = 1 - ((v[0] + v[1]) + v[2])
+	}
+	for k, vk := range v {
+		ii, jj := i+k&1, j+k>>1
+		if vk != 0 && ii >= 0 && ii < nx && jj >= r0 && jj <= r1 {
+			p.addPixel(ii, jj, vk, wp)
+		}
+	}
 }
 
 // depositRows deposits a particle with h ≥ cellIntegralMaxH pixels row by
@@ -484,7 +560,6 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 		return
 	}
 	j0, j1 := clampFloor(py-hp, r0, r1), clampFloor(py+hp, r0, r1)
-	lapc := ih2 / 24
 	// Column edges of the grid, in units of h, clamped by the bases. When
 	// the kernel's x extent is inside the grid, rows get the whole strip
 	// from the fine 1D table M (its Hermite error, ~1e-13, is negligible
@@ -501,9 +576,9 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 		bLo := newHermBasis(yLo)
 		hLoL, hLoR = t.quadrant(&left, &bLo), t.quadrant(&right, &bLo)
 	}
-	// Rows are sampled into s.vals and deposited together by addSpans.
-	spans := s.spans[:0]
-	vals := s.vals[:0]
+	iFall := min(max(floorInt(px), 0), nx-1)
+	spans := s.rspans[:0]
+	maxn := 1
 	for j := j0; j <= j1; j++ {
 		yHi := (float64(j+1) - py) * ih
 		var light float64
@@ -529,48 +604,19 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 			ia = max(ceilInt(px-0.5-xw), 0)
 			ib = min(floorInt(px-0.5+xw), nx-1)
 		}
-		var sum float64
-		off := len(vals)
-		if ib >= ia {
-			n := ib - ia + 1
-			vals = slices.Grow(vals, n)[:off+n]
-			sum = t.sampleRow(vals[off:], float64(ia)+0.5-px, ih2*nF, e2*nF, lapc)
-		}
-		if !(sum > 0) {
-			// No on-grid pixel centre of this row lies inside the
-			// kernel: its (small) light goes to the on-grid column
-			// nearest the particle.
-			vals = append(vals[:off], light)
-			spans = append(spans, span{j: j, i: min(max(floorInt(px), 0), nx-1), off: off, n: 1, scale: 1})
-			continue
-		}
-		spans = append(spans, span{j: j, i: ia, off: off, n: ib - ia + 1, scale: light / sum})
+		n := max(ib-ia+1, 0)
+		maxn = max(maxn, n)
+		spans = append(spans, rowSpan{j: j, i: ia, n: n, iFall: iFall,
+			ux0: (float64(ia) + 0.5 - px) * ih, e2: e2, light: light})
 	}
-	s.spans, s.vals = spans, vals
-	p.addSpans(spans, vals, wp)
-}
-
-// span is one row segment of a deposit: pixels (i … i+n−1, j) receive
-// vals[off+k]·scale·w.
-type span struct {
-	j, i, off, n int
-	scale        float64
-}
-
-// addSpans adds the spans' values times wp to the accumulator.
-func (p *projector) addSpans(spans []span, vals, wp []float64) {
-	nb, nx := p.nb, p.g.NX
-	if nb == 4 {
-		addSpans4(p.acc, nx, spans, vals, wp)
+	s.rspans = spans
+	if len(spans) == 0 {
 		return
 	}
-	w := make([]float64, nb)
-	for _, sp := range spans {
-		for b, wb := range wp {
-			w[b] = wb * sp.scale
-		}
-		p.addRow(sp.i, sp.j, vals[sp.off:sp.off+sp.n], w)
+	if cap(s.vals) < maxn+16 {
+		s.vals = make([]float64, maxn+16, 2*maxn+16)
 	}
+	depositSpans(p.acc, nx, p.nb, spans, t, ih2/24, &s.g, ih, s.vals[:cap(s.vals)], wp)
 }
 
 // floorInt returns ⌊v⌋ for |v| < 2⁶³.
@@ -589,17 +635,6 @@ func ceilInt(v float64) int {
 		c++
 	}
 	return c
-}
-
-// addSpans4Generic is the portable form of addSpans4.
-func addSpans4Generic(acc []float64, nx int, spans []span, vals, wp []float64) {
-	var w [4]float64
-	for _, sp := range spans {
-		for b := range w {
-			w[b] = wp[b] * sp.scale
-		}
-		addRow4Generic(acc[(sp.j*nx+sp.i)*4:], vals[sp.off:sp.off+sp.n], w[:])
-	}
 }
 
 // addBlock4Generic is the portable form of addBlock4.

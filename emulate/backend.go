@@ -20,17 +20,20 @@ var ErrNoCUDA = errors.New("no CUDA PJRT plugin found")
 
 // parseBackend turns the train.backend / --backend value into a GoMLX
 // backend configuration string: "" (then GOMLX_BACKEND or "go"), "go",
-// "cuda" (resolved by NewBackend) or "xla:PLUGIN".
+// "go:OPTIONS" (the Go backend's options), "cuda" (resolved by NewBackend) or
+// "xla:PLUGIN".
 func parseBackend(s string) (string, error) {
 	switch {
 	case s == "", s == "go", s == "cuda":
+		return s, nil
+	case strings.HasPrefix(s, "go:") && len(s) > 3: // Go backend options, e.g. go:parallelism=4
 		return s, nil
 	case strings.HasPrefix(s, "xla:") && len(s) > 4:
 		return s, nil
 	case s == "xla":
 		return "", fmt.Errorf("%q needs a plugin: xla:cuda, xla:cpu or xla:/path/to/pjrt_plugin.so (or use cuda)", s)
 	}
-	return "", fmt.Errorf("%q: want go, cuda or xla:PLUGIN", s)
+	return "", fmt.Errorf("%q: want go, go:OPTIONS, cuda or xla:PLUGIN", s)
 }
 
 // BackendConfig resolves a backend name to the GoMLX configuration string it

@@ -36,7 +36,14 @@ func TestFindCUDAPlugin(t *testing.T) {
 	if _, _, err := BackendConfig("cuda"); !errors.Is(err, ErrNoCUDA) || !contains(err.Error(), sp) {
 		t.Errorf("no plugin: %v", err)
 	}
-	for _, bad := range []string{"tpu", "xla", "xla:"} {
+	if cfg, _, err := BackendConfig("go:ops_sequential"); err != nil || cfg != "go:ops_sequential" {
+		t.Errorf("go:ops_sequential: %q, %v", cfg, err)
+	}
+	if be, err := NewBackend("go:no_such_option"); err == nil {
+		be.Finalize()
+		t.Error("an unknown Go backend option was accepted")
+	}
+	for _, bad := range []string{"tpu", "xla", "xla:", "go:"} {
 		if _, _, err := BackendConfig(bad); err == nil {
 			t.Errorf("backend %q accepted", bad)
 		}

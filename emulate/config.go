@@ -70,7 +70,9 @@ type Config struct {
 	// MaxExamples caps the examples read from the shards (0 = all), for quick
 	// trials; the cap keeps whole galaxies.
 	MaxExamples int `mapstructure:"max_examples"`
-	// Backend is the GoMLX backend: "go" (pure Go, no set-up), "cuda" (XLA
+	// Backend is the GoMLX backend: "go" (pure Go, no set-up; "go:OPTIONS"
+	// passes the Go backend's options, e.g. go:ops_sequential or
+	// go:parallelism=8), "cuda" (XLA
 	// with the CUDA PJRT plugin that JAX installs, found automatically) or
 	// "xla:PLUGIN" (a PJRT plugin name or path). The GOMLX_BACKEND environment
 	// variable is used when this is empty. Default "go".

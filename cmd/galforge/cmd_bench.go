@@ -49,7 +49,7 @@ func newBenchCommand() *cobra.Command {
 			return nil
 		},
 	}
-	cnn.Flags().StringVar(&o.Backend, "backend", "", "GoMLX backend: go (default), cuda, or xla:PLUGIN")
+	cnn.Flags().StringVar(&o.Backend, "backend", "", "GoMLX backend: go (default), go:OPTIONS, cuda, or xla:PLUGIN")
 	cnn.Flags().IntVar(&o.Batch, "batch", 64, "training batch")
 	cnn.Flags().IntVar(&o.InferBatch, "infer-batch", 256, "inference batch")
 	cnn.Flags().IntVar(&o.Steps, "steps", 20, "timed training steps")

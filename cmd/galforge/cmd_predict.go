@@ -47,7 +47,7 @@ band, stamp size and pixel scale must match what the model was trained on.`,
 	cmd.Flags().StringVar(&o.model, "model", "", "trained model directory (galforge train's MODEL)")
 	cmd.Flags().StringArrayVar(&o.stamps, "stamps", nil, "stamps FITS file (SCI and RMS cubes); one per band of the model")
 	cmd.Flags().StringVar(&o.out, "out", "", "output CSV")
-	cmd.Flags().StringVar(&o.backend, "backend", "", "GoMLX backend: go (default), cuda, or xla:PLUGIN")
+	cmd.Flags().StringVar(&o.backend, "backend", "", "GoMLX backend: go (default), go:OPTIONS, cuda, or xla:PLUGIN")
 	return cmd
 }
 

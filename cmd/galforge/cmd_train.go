@@ -29,7 +29,7 @@ func (f *emulateFlags) register(cmd *cobra.Command) {
 	f.cf.register(cmd)
 	cmd.Flags().StringVar(&f.out, "out", "", "output directory (overrides the config's out)")
 	cmd.Flags().StringVar(&f.model, "model", "", "model directory (default OUT/model)")
-	cmd.Flags().StringVar(&f.backend, "backend", "", "GoMLX backend: go (default), cuda, or xla:PLUGIN (overrides train.backend)")
+	cmd.Flags().StringVar(&f.backend, "backend", "", "GoMLX backend: go (default), go:OPTIONS, cuda, or xla:PLUGIN (overrides train.backend)")
 	cmd.Flags().StringArrayVar(&f.shards, "shards", nil, "training shard files or globs (overrides train.shards; repeatable)")
 }
 

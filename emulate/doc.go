@@ -16,10 +16,12 @@
 // fit it is compared with.
 //
 // On GoMLX's pure-Go backend convolutions are written as im2col (nine
-// shifted slices concatenated, then a dense layer on the SIMD matmul) and
-// pooling as reshape-and-mean: measured 30× faster there than the backend's
-// direct convolution (DESIGN.md). On XLA backends the native convolution is
-// used, with the same variables.
+// shifted copies concatenated, then a dense layer on the SIMD matmul),
+// measured 30× faster there than the backend's direct convolution
+// (DESIGN.md); the copies and the 2×2 mean pool are cut with negative Pads
+// and carry custom gradients (im2col3x3, meanPool2), and the dense layers
+// choose their weight layout per layer (ModelConfig.WeightLayout). On XLA
+// backends the native convolution is used, with the same variables.
 //
 // References:
 //   - Tuccillo, D., Huertas-Company, M., Decencière, E., et al. 2018, MNRAS

@@ -3,7 +3,6 @@ package ramses
 import (
 	"fmt"
 	"math"
-	"os"
 	"strings"
 )
 
@@ -363,19 +362,11 @@ type selCell struct {
 // and boundary blocks are skipped. icpu is 1-based.
 func readCPUGas(amrPath, hydroPath string, icpu int, info *Info, reg *gasRegion, hv *hydroVars) (*cpuGas, error) {
 	cg := &cpuGas{amr: amrPath, hydro: hydroPath}
-	f, err := os.Open(amrPath)
+	rr, f, err := openRecords(amrPath)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	rr, err := newRecordReader(f, amrPath, st.Size())
-	if err != nil {
-		return nil, err
-	}
 	h, err := readAMRHeader(rr, info.NCPU)
 	if err != nil {
 		return nil, err
@@ -481,19 +472,11 @@ func readCPUGas(amrPath, hydroPath string, icpu int, info *Info, reg *gasRegion,
 // for each level and block the level and grid count, and, when not empty,
 // for each of the 8 cells of the oct, nvar records of one real per grid.
 func (cg *cpuGas) readHydro(path string, icpu int, h *amrHeader, sel [][]selCell, ownLen []int, reg *gasRegion, hv *hydroVars, nsel int) error {
-	f, err := os.Open(path)
+	rr, f, err := openRecords(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return err
-	}
-	rr, err := newRecordReader(f, path, st.Size())
-	if err != nil {
-		return err
-	}
 	n, err := rr.readInt("ncpu")
 	if err != nil {
 		return err

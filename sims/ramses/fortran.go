@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
 )
 
 // recordReader reads Fortran unformatted sequential records: each record is
@@ -22,6 +23,22 @@ type recordReader struct {
 	off  int64 // byte offset of the next record
 	last int64 // byte offset of the last record read
 	buf  []byte
+}
+
+// openRecords opens the Fortran unformatted file at path; the caller closes f.
+func openRecords(path string) (rr *recordReader, f *os.File, err error) {
+	if f, err = os.Open(path); err != nil {
+		return nil, nil, err
+	}
+	st, err := f.Stat()
+	if err == nil {
+		rr, err = newRecordReader(f, path, st.Size())
+	}
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return rr, f, nil
 }
 
 func newRecordReader(f io.Reader, path string, size int64) (*recordReader, error) {

@@ -9,10 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"github.com/galforge/galforge/sims"
 )
@@ -289,33 +287,12 @@ func (r Reader) readGas(g *sims.Galaxy, dir, iout string, info *Info, boxKpc flo
 	}
 
 	n := info.NCPU
-	workers := r.Workers
-	if workers <= 0 {
-		workers = runtime.GOMAXPROCS(0)
-	}
-	workers = min(workers, n)
 	cpus := make([]*cpuGas, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				cpus[i], errs[i] = readCPUGas(amrs[i], hydros[i], i+1, info, reg, hv)
-			}
-		}()
-	}
-	for i := 0; i < n; i++ {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return "", fmt.Errorf("ramses: %w", err)
-		}
+	if err := forEachCPU(n, r.Workers, func(i int) (err error) {
+		cpus[i], err = readCPUGas(amrs[i], hydros[i], i+1, info, reg, hv)
+		return err
+	}); err != nil {
+		return "", err
 	}
 
 	var ncell, nleaf, withCells, negZ int

@@ -3,7 +3,6 @@ package ramses
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 )
 
@@ -33,19 +32,11 @@ type partData struct {
 // backup_part) and returns its star particles. ncpu and ndim are those of the
 // info file; descPath names the descriptor for messages.
 func readPart(path string, lay layout, ncpu, ndim int, descPath string) (*cpuStars, error) {
-	f, err := os.Open(path)
+	rr, f, err := openRecords(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
-	}
-	rr, err := newRecordReader(f, path, st.Size())
-	if err != nil {
-		return nil, err
-	}
 
 	// Header: ncpu, ndim, npart, localseed, nstar_tot, mstar_tot, mstar_lost,
 	// nsink (and, in some 2013–2016 versions, nindsink).
@@ -67,8 +58,8 @@ func readPart(path string, lay layout, ncpu, ndim int, descPath string) (*cpuSta
 	if err != nil {
 		return nil, err
 	}
-	if np < 0 || np*12 > st.Size() {
-		return nil, rr.errLast("npart", "%d particles cannot fit in the %d-byte file: truncated file or corrupt header", np, st.Size())
+	if np < 0 || np*12 > rr.size {
+		return nil, rr.errLast("npart", "%d particles cannot fit in the %d-byte file: truncated file or corrupt header", np, rr.size)
 	}
 	n := int(np)
 	if b, err := rr.want("localseed"); err != nil {

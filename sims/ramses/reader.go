@@ -359,12 +359,23 @@ func (r Reader) readParts(dir, iout string, info *Info, lay layout, descPath str
 			return nil, fmt.Errorf("ramses: part file missing (info says ncpu = %d): %w", n, err)
 		}
 	}
-	workers := r.Workers
+	parts := make([]*cpuStars, n)
+	if err := forEachCPU(n, r.Workers, func(i int) (err error) {
+		parts[i], err = readPart(names[i], lay, info.NCPU, info.NDim, descPath)
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	return parts, nil
+}
+
+// forEachCPU runs fn(0) … fn(n−1) on up to workers goroutines (0: GOMAXPROCS)
+// and returns the error of the lowest i that failed, prefixed "ramses:".
+func forEachCPU(n, workers int, fn func(i int) error) error {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	workers = min(workers, n)
-	parts := make([]*cpuStars, n)
 	errs := make([]error, n)
 	var wg sync.WaitGroup
 	next := make(chan int)
@@ -373,21 +384,21 @@ func (r Reader) readParts(dir, iout string, info *Info, lay layout, descPath str
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				parts[i], errs[i] = readPart(names[i], lay, info.NCPU, info.NDim, descPath)
+				errs[i] = fn(i)
 			}
 		}()
 	}
-	for i := range names {
+	for i := 0; i < n; i++ {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {
-			return nil, fmt.Errorf("ramses: %w", err)
+			return fmt.Errorf("ramses: %w", err)
 		}
 	}
-	return parts, nil
+	return nil
 }
 
 // validate runs Galaxy.Validate on the raw stars and checks velocities,

@@ -2,6 +2,7 @@ package conv
 
 import (
 	"fmt"
+	"math"
 
 	"gonum.org/v1/gonum/dsp/fourier"
 )
@@ -19,6 +20,12 @@ type RealFFT2 struct {
 	col         *fourier.CmplxFFT
 	rowBuf      []float64
 	colBuf      []complex128
+	// Inverse transforms of many columns (rows) at once, when Nx is even
+	// and both sizes have only the factors 2 and 3 (see vecFFT); nil
+	// otherwise.
+	colInv, rowInv *vecFFT
+	rowTw          []complex128 // e^{2πik/Nx}, k < Nx/2
+	work, z, z2    []complex128
 }
 
 // NewRealFFT2 returns a RealFFT2 for nx×ny images. nx and ny must be
@@ -28,13 +35,23 @@ func NewRealFFT2(nx, ny int) *RealFFT2 {
 	if nx <= 0 || ny <= 0 {
 		panic(fmt.Sprintf("conv: bad FFT size %d×%d", nx, ny))
 	}
-	return &RealFFT2{
+	f := &RealFFT2{
 		nx: nx, ny: ny, nkx: nx/2 + 1,
 		row:    fourier.NewFFT(nx),
 		col:    fourier.NewCmplxFFT(ny),
 		rowBuf: make([]float64, nx),
 		colBuf: make([]complex128, ny),
 	}
+	if nx%2 == 0 && vecFFTOK(nx) && vecFFTOK(ny) {
+		f.colInv = newVecFFT(ny, 1)
+		f.rowInv = newVecFFT(nx/2, 1)
+		f.rowTw = make([]complex128, nx/2)
+		for k := range f.rowTw {
+			s, c := math.Sincos(2 * math.Pi * float64(k) / float64(nx))
+			f.rowTw[k] = complex(c, s)
+		}
+	}
+	return f
 }
 
 // Size returns the image size Nx, Ny.
@@ -69,10 +86,55 @@ func (f *RealFFT2) InverseWindow(dst []float64, wx, stride, wy int, src []comple
 	if len(src) != f.ny*f.nkx || wx > f.nx || wy > f.ny || stride < wx || len(dst) < stride*(wy-1)+wx {
 		panic("conv: RealFFT2.InverseWindow: length mismatch")
 	}
+	if f.colInv != nil {
+		f.inverseVec(dst, wx, stride, wy, src)
+		return
+	}
 	f.columns(src, false)
 	for y := 0; y < wy; y++ {
 		f.row.Sequence(f.rowBuf, src[y*f.nkx:(y+1)*f.nkx])
 		copy(dst[y*stride:y*stride+wx], f.rowBuf[:wx])
+	}
+}
+
+// inverseVec is InverseWindow by vecFFT: all columns at once, then the rows
+// y < wy at once, each real row of length Nx as a complex sequence of length
+// Nx/2 (even samples in the real part, odd in the imaginary part). As in
+// gonum's real transform, the imaginary parts of the kx = 0 and kx = Nx/2
+// coefficients are ignored.
+func (f *RealFFT2) inverseVec(dst []float64, wx, stride, wy int, src []complex128) {
+	if len(f.work) < len(src) {
+		f.work = make([]complex128, len(src))
+	}
+	col := f.colInv.transform(src, f.work, f.nkx)
+	m := f.nx / 2
+	if len(f.z) < m*wy {
+		f.z = make([]complex128, m*wy)
+		f.z2 = make([]complex128, m*wy)
+	}
+	z := f.z[:m*wy]
+	for y := 0; y < wy; y++ {
+		x := col[y*f.nkx : (y+1)*f.nkx]
+		// Z[k] = (X[k] + X̄[m−k]) + i e^{2πik/Nx} (X[k] − X̄[m−k]).
+		x0, xm := real(x[0]), real(x[m])
+		z[y] = complex(x0+xm, x0-xm)
+		for k := 1; k < m; k++ {
+			a, b := x[k], x[m-k]
+			bc := complex(real(b), -imag(b))
+			e, o := a+bc, (a-bc)*f.rowTw[k]
+			z[k*wy+y] = e + complex(-imag(o), real(o))
+		}
+	}
+	out := f.rowInv.transform(z, f.z2, wy)
+	for y := 0; y < wy; y++ {
+		d := dst[y*stride : y*stride+wx]
+		for t := 0; 2*t < wx; t++ {
+			v := out[t*wy+y]
+			d[2*t] = real(v)
+			if 2*t+1 < wx {
+				d[2*t+1] = imag(v)
+			}
+		}
 	}
 }
 

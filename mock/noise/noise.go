@@ -19,13 +19,19 @@ func AddTo(sci, rms, model []float64, sky, exptime, readNoiseE float64, nexp int
 	check(sci, rms, model, sky, exptime, readNoiseE, nexp)
 	rn := math.Sqrt(float64(nexp)) * readNoiseE
 	for i, m := range model {
-		lam := math.Max(m+sky, 0) * exptime
+		// max(m+sky, 0) without math.Max's assembly (see internal/fastmath); the
+		// model is never NaN.
+		v := m + sky
+		if v < 0 {
+			v = 0
+		}
+		lam := v * exptime
 		if rms != nil {
 			rms[i] = math.Sqrt(lam+rn*rn) / exptime
 		}
 		e := poisson(lam, rng)
 		if rn > 0 {
-			e += rn * rng.NormFloat64()
+			e += rn * normFloat64(rng)
 		}
 		sci[i] = e/exptime - sky
 	}
@@ -65,7 +71,7 @@ func AddCorrelatedTo(sci, rms, model []float64, nx, ny int, sky, exptime, readNo
 					w[j*px+i] = (sci[p] - model[p]) / rms[p]
 				}
 			} else {
-				w[j*px+i] = rng.NormFloat64()
+				w[j*px+i] = normFloat64(rng)
 			}
 		}
 	}

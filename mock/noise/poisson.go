@@ -1,6 +1,7 @@
 package noise
 
 import (
+	"github.com/galforge/galforge/internal/fastmath"
 	"math"
 	"math/rand/v2"
 )
@@ -18,7 +19,7 @@ func poisson(lam float64, rng *rand.Rand) float64 {
 	case lam < 10:
 		// Multiplication method: count uniforms until their product
 		// drops below e^−λ.
-		enlam := math.Exp(-lam)
+		enlam := fastmath.Exp(-lam)
 		prod := 1.0
 		k := 0.0
 		for {
@@ -31,18 +32,17 @@ func poisson(lam float64, rng *rand.Rand) float64 {
 	case lam < GaussianThreshold:
 		return ptrs(lam, rng)
 	default:
-		return lam + math.Sqrt(lam)*rng.NormFloat64()
+		return lam + math.Sqrt(lam)*normFloat64(rng)
 	}
 }
 
 // ptrs is Hörmann's (1993) transformed rejection with squeeze, valid for
-// λ ≥ 10.
+// λ ≥ 10. (Logarithms by fastmath.Log and fastmath.Lgamma: see internal/fastmath.)
 func ptrs(lam float64, rng *rand.Rand) float64 {
 	slam := math.Sqrt(lam)
-	loglam := math.Log(lam)
+	loglam := 0.0 // ln λ, computed when first needed
 	b := 0.931 + 2.53*slam
 	a := -0.059 + 0.02483*b
-	invalpha := 1.1239 + 1.1328/(b-3.4)
 	vr := 0.9277 - 3.6224/(b-2)
 	for {
 		u := rng.Float64() - 0.5
@@ -55,8 +55,12 @@ func ptrs(lam float64, rng *rand.Rand) float64 {
 		if k < 0 || (us < 0.013 && v > us) {
 			continue
 		}
-		lg, _ := math.Lgamma(k + 1)
-		if math.Log(v)+math.Log(invalpha)-math.Log(a/(us*us)+b) <= -lam+k*loglam-lg {
+		if loglam == 0 {
+			loglam = fastmath.Log(lam) // λ ≥ 10: not 0
+		}
+		// ln v + ln(1/α) − ln(a/us² + b) as one logarithm.
+		invalpha := 1.1239 + 1.1328/(b-3.4)
+		if v == 0 || fastmath.Log(v*invalpha/(a/(us*us)+b)) <= -lam+k*loglam-fastmath.Lgamma(k+1) {
 			return k
 		}
 	}

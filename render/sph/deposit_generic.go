@@ -20,6 +20,10 @@ func depositSpans(acc []float64, nx, nb int, spans []rowSpan, t *ktables, c floa
 // useAVX512 is false in this build: the AVX-512 paths are never taken.
 const useAVX512 = false
 
-func (p *projector) cellsAVX512(px, py, hp float64, i0, ncol, j0, j1 int, wp []float64, s *scratch) {
+func (p *projector) cellsAVX512(rec []float64, i0, ncol, j0, j1 int, wp []float64, s *scratch) {
 	panic("sph: cellsAVX512 without AVX-512")
+}
+
+func (p *projector) cellsSmallAVX512(rec []float64, i0, ncol, j0, j1 int, wp []float64, s *scratch) {
+	panic("sph: cellsSmallAVX512 without AVX-512")
 }

@@ -63,23 +63,33 @@
 //
 // The work is parallel over stripes of 8 to 32 image rows: a first pass
 // copies each particle's record (position and h in pixel units, weights) into
-// the stripes it touches, in particle order; workers then take whole stripes,
-// heaviest first, and accumulate into an interleaved (pixel, band) buffer.
+// the stripes it touches, in particle order; workers (the calling goroutine
+// and workers−1 others) then take whole stripes, heaviest first, and
+// accumulate into an interleaved (pixel, band) buffer.
 // Every pixel's value is computed the same way whichever stripe holds it and
 // sums its particles in index order, so images are bit-identical for any
 // number of workers.
 //
 // Built with GOEXPERIMENT=simd on amd64, the 4-band accumulation is one fused
 // multiply-add of 4 lanes per pixel (AVX2 + FMA); with AVX-512, large
-// particles are sampled and deposited eight pixels at a time, and the cell
-// integrals of particles spanning at most 7 columns are computed a row of
-// eight corners at a time (E from its polynomial, the 2D table with one pair
-// of 512-bit loads per corner inside the disc) — the AVX-512 code uses no
-// scalar floating point, whose legacy-SSE encoding would pay a false
-// dependency on the dirty upper register state at every instruction. Other
-// builds and CPUs use portable loops: results differ between the two by
-// rounding and, for small particles, by the E polynomial's and the edge
-// table's interpolation errors (≲1e-8 of the particle's weight per pixel).
+// particles are sampled and deposited eight pixels at a time (q = √(q²) from
+// a 14-bit reciprocal square root and one third-order correction; the last
+// 1–7 pixels of a row through masked stores), and cell integrals are computed
+// a row of eight corners at a time (E from its polynomial, the 2D table with
+// one pair of 512-bit loads per corner inside the disc): footprints of at
+// most 3×3 pixels with their whole grid of ≤ 4×4 corners in two registers
+// and no loop over rows, wider ones up to 7 columns a corner row at a time,
+// and 8 or 9 columns as two column ranges sharing their boundary corner. The
+// routines compute every corner and pixel with the same operations, so a
+// pixel's value does not depend on which one a stripe's cut of the footprint
+// selects. The AVX-512 code uses no scalar floating point, whose legacy-SSE
+// encoding would pay a false dependency on the dirty upper register state at
+// every instruction: a particle's position and h enter as one vector load of
+// its record (scalar arguments were spilled and reloaded with legacy-SSE
+// loads: 2× slower), and 1/h is a vector division. Other builds and CPUs use
+// portable loops: results differ between the two by rounding and, for small
+// particles, by the E polynomial's and the edge table's interpolation errors
+// (≲1e-8 of the particle's weight per pixel).
 //
 // # Smoothing lengths
 //

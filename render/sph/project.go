@@ -71,13 +71,14 @@ func Project(g Grid, x, y, h, w []float64, nb int, k Kernel, workers int) [][]fl
 // length are skipped.
 //
 // The work is split into stripes of image rows handed to workers goroutines
-// (workers ≤ 0 means runtime.GOMAXPROCS(0)), heaviest first; each pixel sums
-// its particles in index order, so the result is bit-identical for any number
-// of workers. Working memory is about 8·(3+nb) bytes per particle (its record
-// in each stripe it touches) plus 8·nb bytes per pixel, pooled between
-// calls. ProjectTo panics if len(x), len(y), len(h) differ, if
-// len(w) ≠ len(x)·len(dst), if a dst[b] is not g.NX·g.NY long, or if g is
-// invalid (g.NY must also be at most 2¹⁸).
+// (the calling one among them; workers ≤ 0 means runtime.GOMAXPROCS(0)),
+// heaviest first; each pixel sums its particles in index order, so the
+// result is bit-identical for any number of workers. Working memory is
+// about 8·(3+nb) bytes per particle (its record in each stripe it touches)
+// plus 8·nb bytes per pixel, pooled between calls. ProjectTo panics if
+// len(x), len(y), len(h) differ, if len(w) ≠ len(x)·len(dst), if a dst[b]
+// is not g.NX·g.NY long, or if g is invalid (g.NY must also be at most
+// 2¹⁸).
 func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel, workers int) {
 	g.check()
 	t := k.tables()
@@ -102,7 +103,7 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
 	p := &projector{g: g, t: t, nb: nb, x: x, y: y, h: h, w: w, inv: 1 / g.Pix, buffers: buf}
-	if na := g.NX * g.NY * nb; cap(p.acc) < na {
+	if na := g.NX*g.NY*nb + accSlack; cap(p.acc) < na {
 		p.acc = make([]float64, na)
 	} else {
 		p.acc = p.acc[:na]
@@ -111,21 +112,26 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 	p.bin(workers)
 	var next atomic.Int64
 	var wg sync.WaitGroup
+	work := func(s *scratch) {
+		for {
+			k := int(next.Add(1) - 1)
+			if k >= p.nStripes {
+				return
+			}
+			p.stripe(p.order[k], s)
+		}
+	}
+	// workers−1 goroutines, and the caller as the last worker.
 	nw := min(workers, p.nStripes)
-	for range nw {
+	for range nw - 1 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var s scratch
-			for {
-				k := int(next.Add(1) - 1)
-				if k >= p.nStripes {
-					return
-				}
-				p.stripe(p.order[k], &s)
-			}
+			work(&s)
 		}()
 	}
+	work(&buf.s)
 	wg.Wait()
 	// Unpack the interleaved accumulator into dst, rows in parallel.
 	parallelRange(g.NY, workers, func(j0, j1 int) {
@@ -172,16 +178,23 @@ type projector struct {
 	*buffers
 }
 
+// accSlack is the number of values allocated past the accumulator's end, so
+// that the AVX-512 span deposit can load a whole register pair (8 pixels ×
+// 4 bands) for its last, masked chunk without leaving the slice. They are
+// never stored to (stores are masked) and never unpacked.
+const accSlack = 32
+
 // buffers are the per-call work arrays of ProjectTo, pooled across calls.
 type buffers struct {
-	acc      []float64 // NY·NX·nb, interleaved bands
+	acc      []float64 // NY·NX·nb, interleaved bands, then accSlack zeros
 	nStripes int
 	rows     int      // image rows per stripe
 	order    []int    // stripes, most records first
 	span     []uint32 // per particle: first stripe << 16 | last stripe; 0xFFFFFFFF: off the grid
 	counts   []int
 	off      []int
-	start    []int // record offsets per stripe, len nStripes+1
+	start    []int   // record offsets per stripe, len nStripes+1
+	s        scratch // the calling goroutine's worker scratch
 	// rec holds, per stripe and in particle-index order, one record
 	// (px, py, hp, w₀ … w_{nb−1}) per particle touching the stripe:
 	// positions and h in pixel units. Copying them once makes the deposit
@@ -247,6 +260,11 @@ func (p *projector) bin(workers int) {
 	ns := p.nStripes
 	p.counts = growInts(p.counts, nc*ns)
 	clear(p.counts)
+	// j/rows as (j·m) >> 32 with m = ⌈2³²/rows⌉, without a 64-bit
+	// division per particle: exact for j < 2²⁰ (NY ≤ 2¹⁵ stripes of at
+	// most 32 rows), since the error j·(m − 2³²/rows)/2³² < 2⁻¹² never
+	// reaches the next integer, at least 1/rows ≥ 1/32 away.
+	m := uint64(1<<32+p.rows-1) / uint64(p.rows)
 	parallelRange(nc, workers, func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			cnt := p.counts[c*ns : (c+1)*ns]
@@ -258,7 +276,7 @@ func (p *projector) bin(workers int) {
 				}
 				j0 := clampFloor(py-hp, 0, p.g.NY-1)
 				j1 := clampFloor(py+hp, 0, p.g.NY-1)
-				s0, s1 := j0/p.rows, j1/p.rows
+				s0, s1 := int(uint64(j0)*m>>32), int(uint64(j1)*m>>32)
 				p.span[i] = uint32(s0)<<16 | uint32(s1)
 				for s := s0; s <= s1; s++ {
 					cnt[s]++
@@ -330,7 +348,6 @@ type scratch struct {
 	rb2, rsb, rab, rE  [16]float64
 	rh0, rh1, rd0, rd1 [16]float64
 	ridx               [16]int64
-	sc                 [8]float64 // cellsAVX512: scalar inputs on their way to vectors
 }
 
 // stripe deposits every particle of stripe st into the rows it owns.
@@ -343,7 +360,7 @@ func (p *projector) stripe(st int, s *scratch) {
 		r := recs[k : k+rs : k+rs]
 		px, py, hp, wp := r[0], r[1], r[2], r[3:]
 		if hp < cellIntegralMaxH {
-			p.depositCells(px, py, hp, r0, r1, wp, s)
+			p.depositCells(r, px, py, hp, r0, r1, wp, s)
 		} else {
 			p.depositRows(px, py, hp, r0, r1, wp, s)
 		}
@@ -407,7 +424,10 @@ const maxCellSpan = 2*cellIntegralMaxH + 1
 // the quadrant beyond both a and b is empty. Only corners inside the disc
 // need the bicubic quadrant table. A particle within 2×2 pixels has a single
 // inner corner and is deposited from it directly (deposit2x2).
-func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s *scratch) {
+//
+// rec is the particle's record (px, py, hp, wp…), read again by the AVX-512
+// code.
+func (p *projector) depositCells(rec []float64, px, py, hp float64, r0, r1 int, wp []float64, s *scratch) {
 	nx := p.g.NX
 	fi0, fi1 := math.Floor(px-hp), math.Floor(px+hp)
 	fj0, fj1 := math.Floor(py-hp), math.Floor(py+hp)
@@ -421,8 +441,19 @@ func (p *projector) depositCells(px, py, hp float64, r0, r1 int, wp []float64, s
 	i0, i1 := clampFloor(px-hp, 0, nx-1), clampFloor(px+hp, 0, nx-1)
 	j0, j1 := clampFloor(py-hp, r0, r1), clampFloor(py+hp, r0, r1)
 	ncol := i1 - i0 + 1
-	if useAVX512 && p.nb == 4 && ncol <= 7 {
-		p.cellsAVX512(px, py, hp, i0, ncol, j0, j1, wp, s)
+	if useAVX512 && p.nb == 4 {
+		// Eight corners per register: up to 7 columns at once, wider
+		// footprints (8 or 9 columns) in two column ranges that share
+		// the corner between them (computed twice, identically: corner
+		// coordinates come from the absolute column edges).
+		if ncol <= 3 && j1-j0 <= 2 {
+			p.cellsSmallAVX512(rec, i0, ncol, j0, j1, wp, s)
+		} else if ncol <= 7 {
+			p.cellsAVX512(rec, i0, ncol, j0, j1, wp, s)
+		} else {
+			p.cellsAVX512(rec, i0, 7, j0, j1, wp, s)
+			p.cellsAVX512(rec, i0+7, ncol-7, j0, j1, wp, s)
+		}
 		return
 	}
 	t := p.t
@@ -578,7 +609,6 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 	}
 	iFall := min(max(floorInt(px), 0), nx-1)
 	spans := s.rspans[:0]
-	maxn := 1
 	for j := j0; j <= j1; j++ {
 		yHi := (float64(j+1) - py) * ih
 		var light float64
@@ -605,7 +635,6 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 			ib = min(floorInt(px-0.5+xw), nx-1)
 		}
 		n := max(ib-ia+1, 0)
-		maxn = max(maxn, n)
 		spans = append(spans, rowSpan{j: j, i: ia, n: n, iFall: iFall,
 			ux0: (float64(ia) + 0.5 - px) * ih, e2: e2, light: light})
 	}
@@ -613,8 +642,8 @@ func (p *projector) depositRows(px, py, hp float64, r0, r1 int, wp []float64, s 
 	if len(spans) == 0 {
 		return
 	}
-	if cap(s.vals) < maxn+16 {
-		s.vals = make([]float64, maxn+16, 2*maxn+16)
+	if nv := spanValsLen(spans); cap(s.vals) < nv {
+		s.vals = make([]float64, nv, 2*nv)
 	}
 	depositSpans(p.acc, nx, p.nb, spans, t, ih2/24, &s.g, ih, s.vals[:cap(s.vals)], wp)
 }

@@ -135,6 +135,17 @@ func (g *gcoefs) sampleAt(x float64) float64 {
 	return r
 }
 
+// spanValsLen is the length of the vals scratch depositSpans needs for
+// spans: the longest row's samples rounded up to a whole register, and 8
+// more.
+func spanValsLen(spans []rowSpan) int {
+	n := 1
+	for i := range spans {
+		n = max(n, spans[i].n)
+	}
+	return n + 16
+}
+
 // rowSpan is one row of a large particle's deposit (depositRows): pixels
 // i … i+n−1 of row j, whose centres lie at x offsets ux0, ux0 + step, …
 // from the particle and e2 = dy² in units of h, share the row's light in

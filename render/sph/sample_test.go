@@ -77,8 +77,9 @@ func TestDepositSpansMatchesGeneric(t *testing.T) {
 			spans = append(spans, rowSpan{j: j, i: ia, n: n, iFall: 7, ux0: (float64(ia) + 0.5 - px) / hp, e2: dy * dy, light: rng.Float64()})
 		}
 		wp := []float64{1, 2, 0.5, 3}
-		got, want := make([]float64, nx*ny*4), make([]float64, nx*ny*4)
-		vals := make([]float64, nx+16)
+		// depositSpans needs accSlack values past the image.
+		got, want := make([]float64, nx*ny*4+accSlack), make([]float64, nx*ny*4+accSlack)
+		vals := make([]float64, spanValsLen(spans))
 		var g2 gcoefs
 		depositSpans(got, nx, 4, spans, tb, 1/(24*hp*hp), &g2, 1/hp, vals, wp)
 		depositSpansGeneric(want, nx, 4, spans, &g, 1/hp, vals, wp)
@@ -111,5 +112,59 @@ func TestEdgePolynomial(t *testing.T) {
 		if tb.edgePoly(1) != 0.25 || tb.edgePoly(-3) != -0.25 {
 			t.Errorf("%v: E(±1) ≠ ±1/4", k)
 		}
+	}
+}
+
+func TestCellsSmallMatchesCells(t *testing.T) {
+	t.Parallel()
+	if !useAVX512 {
+		t.Skip("no AVX-512 cell deposit in this build")
+	}
+	// A footprint of at most 3×3 pixels may be deposited by either
+	// AVX-512 cell routine, depending on how the stripes cut it (which
+	// depends on the number of workers): both must give the same values
+	// (the same bits, up to the sign of zero).
+	rng := rand.New(rand.NewPCG(7, 8))
+	const nx, ny = 16, 16
+	tb := CubicSpline.tables()
+	g := Grid{NX: nx, NY: ny, Pix: 1}
+	var s scratch
+	tested := 0
+	for trial := 0; trial < 4000; trial++ {
+		hp := 0.3 + 1.3*rng.Float64()
+		px, py := 1+14*rng.Float64(), 1+14*rng.Float64()
+		if trial%7 == 0 { // cut by the grid's edges
+			px, py = 15*rng.Float64()-0.5, 16.5*rng.Float64()-0.5
+		}
+		i0, i1 := clampFloor(px-hp, 0, nx-1), clampFloor(px+hp, 0, nx-1)
+		j0, j1 := clampFloor(py-hp, 0, ny-1), clampFloor(py+hp, 0, ny-1)
+		ncol := i1 - i0 + 1
+		if ncol > 3 || j1-j0 > 2 {
+			continue
+		}
+		tested++
+		rec := []float64{px, py, hp, 1, 2, 0.5, 3}
+		var got, want []float64
+		for k, small := range []bool{true, false} {
+			p := &projector{g: g, t: tb, nb: 4, inv: 1, buffers: &buffers{acc: make([]float64, nx*ny*4+accSlack)}}
+			if small {
+				p.cellsSmallAVX512(rec, i0, ncol, j0, j1, rec[3:], &s)
+			} else {
+				p.cellsAVX512(rec, i0, ncol, j0, j1, rec[3:], &s)
+			}
+			if k == 0 {
+				got = p.acc
+			} else {
+				want = p.acc
+			}
+		}
+		for i := range want {
+			if math.Float64bits(got[i]) != math.Float64bits(want[i]) && got[i] != want[i] {
+				t.Fatalf("trial %d (p = %.3f, %.3f, h = %.3f): value %d: %v, want %v", trial, px, py, hp, i, got[i], want[i])
+			}
+		}
+	}
+	if tested < 1000 {
+		t.Fatalf("only %d footprints of ≤ 3×3 pixels", tested)
 	}
 }

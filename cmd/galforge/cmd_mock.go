@@ -103,6 +103,23 @@ func truthColumns(bd bool) []shardfmt.Column {
 		{Name: "pa_deg", Unit: "deg"}, {Name: "x0", Unit: "pix"}, {Name: "y0", Unit: "pix"}}
 }
 
+// neighbourTruthColumns are appended to a shard's truth vector when stamps sit in
+// real backgrounds: 1/0, and the distance (pixels) and AB magnitude of the
+// brightest detected neighbour (NaN when none).
+var neighbourTruthColumns = []shardfmt.Column{{Name: "has_neighbour"}, {Name: "neighbour_dist_pix", Unit: "pix"}, {Name: "neighbour_mag", Unit: "mag"}}
+
+// neighbourTruth is the neighbourTruthColumns part of a truth vector for cutout c.
+func neighbourTruth(c *mock.Cutout) []float32 {
+	if c == nil {
+		return []float32{0, float32(math.NaN()), float32(math.NaN())}
+	}
+	has := float32(0)
+	if c.HasNeighbour {
+		has = 1
+	}
+	return []float32{has, float32(c.NeighbourDistPix), float32(c.NeighbourMag)}
+}
+
 func truthVector(o mock.Object) []float64 {
 	if o.IsBD {
 		b := o.BD
@@ -165,7 +182,12 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	defer sw.Abort()
 	bd := mc.Profile.Kind == "bulge+disc"
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
-	shw, err := createShard(shardPath, cfg, hash, []string{gen.Band.Name}, truthColumns(bd))
+	cols := truthColumns(bd)
+	withBG := len(gen.Backgrounds) > 0
+	if withBG {
+		cols = append(cols, neighbourTruthColumns...)
+	}
+	shw, err := createShard(shardPath, cfg, hash, []string{gen.Band.Name}, cols)
 	if err != nil {
 		return err
 	}
@@ -208,6 +230,9 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 			t32 := make([]float32, len(tv))
 			for i, v := range tv {
 				t32[i] = float32(v)
+			}
+			if withBG {
+				t32 = append(t32, neighbourTruth(st.Cutout)...)
 			}
 			img := make([]float32, 0, 2*len(st.Sci))
 			for _, v := range st.Sci {

@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/galforge/galforge/configs"
@@ -113,7 +114,11 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 		defer writers[b].Abort()
 	}
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
-	shw, err := createShard(shardPath, cfg, hash, bands, particleTruth)
+	truthCols := particleTruth
+	if bgs != nil {
+		truthCols = append(slices.Clone(particleTruth), neighbourTruthColumns...)
+	}
+	shw, err := createShard(shardPath, cfg, hash, bands, truthCols)
 	if err != nil {
 		return err
 	}
@@ -218,8 +223,12 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 						return err
 					}
 				}
+				truth := particleTruthVector(im)
+				if detect >= 0 {
+					truth = append(truth, neighbourTruth(r.stamps[v][detect].Cutout)...)
+				}
 				if err := shw.Append(shardfmt.Example{ID: im.Truth.GalaxyID, Snapshot: int32(im.Truth.Snapshot), View: int32(v),
-					Row: row, Images: img, Truth: particleTruthVector(im)}); err != nil {
+					Row: row, Images: img, Truth: truth}); err != nil {
 					return err
 				}
 				rows = append(rows, renderRow{file: fmt.Sprintf("row %d", row), im: im})

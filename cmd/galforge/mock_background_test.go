@@ -61,6 +61,10 @@ func TestMockParticlesBackground(t *testing.T) {
 		}
 	}
 
+	// The shard's truth vectors end with the neighbour columns, equal to the
+	// catalogue's row by row.
+	checkShardNeighbours(t, filepath.Join(whole, "shards", "mock.gfs"), cat)
+
 	// Noise off: SCI − MODEL is the background image at the recorded position.
 	quiet := t.TempDir()
 	if _, stderr, code := run(t, append([]string{"mock", "--out", quiet, "--set", "mock.noise.enabled=false"}, sets...)...); code != 0 {
@@ -134,4 +138,66 @@ func TestMockParticlesBackground(t *testing.T) {
 	if _, stderr, code := run(t, bad...); code != 2 || !strings.Contains(stderr, "mock.background.bands") || !strings.Contains(stderr, "F125W") {
 		t.Errorf("F125W without a background: exit %d, %q", code, stderr)
 	}
+}
+
+// checkShardNeighbours: the shard at path has has_neighbour,
+// neighbour_dist_pix and neighbour_mag as its last truth columns, with the
+// values of the catalogue's rows in order.
+func checkShardNeighbours(t *testing.T, path string, cat map[string][]string) {
+	t.Helper()
+	r, err := shardfmt.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cols := r.Header().Truth
+	nc := len(cols)
+	if nc < 3 || cols[nc-3].Name != "has_neighbour" || cols[nc-2].Name != "neighbour_dist_pix" || cols[nc-1].Name != "neighbour_mag" {
+		t.Fatalf("%s: truth columns %v do not end with the neighbour columns", path, cols)
+	}
+	if r.Len() != len(cat["has_neighbour"]) || r.Len() == 0 {
+		t.Fatalf("%s: %d examples, catalogue %d rows", path, r.Len(), len(cat["has_neighbour"]))
+	}
+	for i := 0; i < r.Len(); i++ {
+		ex, err := r.Example(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tv := ex.Truth[nc-3:]
+		for k, name := range []string{"has_neighbour", "neighbour_dist_pix", "neighbour_mag"} {
+			want, _ := strconv.ParseFloat(cat[name][i], 64)
+			if cat[name][i] == "" {
+				want = math.NaN()
+			}
+			got := float64(tv[k])
+			if math.IsNaN(want) != math.IsNaN(got) || (!math.IsNaN(want) && math.Abs(got-want) > 1e-4*(1+math.Abs(want))) {
+				t.Errorf("example %d %s: shard %v, catalogue %q", i, name, got, cat[name][i])
+			}
+		}
+	}
+}
+
+// TestMockAnalyticBackgroundShard: analytic stamps inserted into the real
+// Frontier Fields image (configs/hff-f105w-background.yaml) carry the
+// neighbour flags in the shard's truth vectors as in the catalogue, and some
+// stamps do have a neighbour.
+func TestMockAnalyticBackgroundShard(t *testing.T) {
+	out := t.TempDir()
+	if _, stderr, code := run(t, "mock", "-c", "../../configs/hff-f105w-background.yaml", "--out", out,
+		"--set", "mock.n_objects=40", "--set", "mock.psf.file=../../mock/psf/testdata/f105w_psf.fits.gz",
+		"--set", "mock.background.images=[../../mock/testdata/abell_2744_dwarf_galaxy_f105w.fits.gz]",
+		"--set", "mock.background.rms=[../../mock/testdata/abell_2744_dwarf_galaxy_f105w_rms.fits.gz]"); code != 0 {
+		t.Fatalf("mock: %s", stderr)
+	}
+	cat := readCSV(t, filepath.Join(out, "catalog.csv"))
+	n := 0
+	for _, h := range cat["has_neighbour"] {
+		if h == "1" {
+			n++
+		}
+	}
+	if n == 0 || n == len(cat["has_neighbour"]) {
+		t.Errorf("%d of %d stamps with a neighbour: the test needs both kinds", n, len(cat["has_neighbour"]))
+	}
+	checkShardNeighbours(t, filepath.Join(out, "shards", "mock.gfs"), cat)
 }

@@ -2,7 +2,6 @@ package ramses
 
 import (
 	"encoding/binary"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -332,14 +331,7 @@ func TestReadGasBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error; read %d gas cells", g.Gas.Len())
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-			if tc.is != nil && !errors.Is(err, tc.is) {
-				t.Errorf("error %q does not wrap %v", err, tc.is)
-			}
+			checkErr(t, err, tc.want, tc.is)
 		})
 	}
 }

@@ -534,14 +534,7 @@ func TestBadInput(t *testing.T) {
 			if err == nil {
 				t.Fatalf("no error; read %d stars", g.Stars.Len())
 			}
-			for _, w := range tc.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-			if tc.is != nil && !errors.Is(err, tc.is) {
-				t.Errorf("error %q does not wrap %v", err, tc.is)
-			}
+			checkErr(t, err, tc.want, tc.is)
 		})
 	}
 }
@@ -665,5 +658,19 @@ func corruptTrailer(t *testing.T, dir, name string, rec int) {
 	}
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// checkErr fails t unless err contains every string of want and, when is is
+// not nil, wraps is.
+func checkErr(t *testing.T, err error, want []string, is error) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("error %q does not contain %q", err, w)
+		}
+	}
+	if is != nil && !errors.Is(err, is) {
+		t.Errorf("error %q does not wrap %v", err, is)
 	}
 }

@@ -90,8 +90,9 @@ func (m ModelConfig) Validate(inputSize int) error {
 // backend's native convolution is used. Both have the same parameters and
 // compute the same function.
 func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) *Node {
-	// Gradients are built only for training graphs: inference skips the
-	// zero-valued carriers of the custom gradients.
+	// Training graphs get the custom gradients, the pool's zero-valued
+	// gradient carrier and the biases inside the matrix products; inference
+	// graphs skip all three.
 	grad := scope.Store().IsTraining(x.Graph())
 	for b, w := range m.Widths {
 		for c := 0; c < m.ConvsPerBlock; c++ {

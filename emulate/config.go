@@ -82,6 +82,10 @@ type Config struct {
 	Fit bool `mapstructure:"fit"`
 	// FitMax caps the number of test stamps fitted (0 = all). Default 1000.
 	FitMax int `mapstructure:"fit_max"`
+	// TTA is the number of the pixel grid's symmetries each held-out stamp
+	// is predicted in by `galforge evaluate` (test-time augmentation: 1 =
+	// off, 2, 4 or 8; see Model.TTA). Default 1.
+	TTA int `mapstructure:"tta"`
 }
 
 // DefaultConfig returns the defaults of the `train:` section.
@@ -105,6 +109,7 @@ func DefaultConfig() Config {
 		Backend:         "go",
 		Fit:             true,
 		FitMax:          1000,
+		TTA:             1,
 	}
 }
 
@@ -180,6 +185,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxExamples < 0 {
 		bad("max_examples", c.MaxExamples, "must be ≥ 0")
+	}
+	if c.TTA != 1 && c.TTA != 2 && c.TTA != 4 && c.TTA != 8 {
+		bad("tta", c.TTA, "must be 1, 2, 4 or 8")
 	}
 	if c.FitMax < 0 {
 		bad("fit_max", c.FitMax, "must be ≥ 0")

@@ -266,3 +266,41 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		}
 	}
 }
+
+// TestTTACombine: InversePA undoes PA for the 8 symmetries; combineTTA turns
+// angles back to the stamp's frame before averaging them as axes, averages
+// log10 targets in dex with σ² = mean σ² + variance of the means, and
+// averages class probabilities.
+func TestTTACombine(t *testing.T) {
+	augs := Augmentations(8)
+	for _, a := range augs {
+		for _, pa := range []float64{-89, -30, 0, 45, 89.5} {
+			if got := a.InversePA(a.PA(pa)); math.Abs(wrap180(got-pa)) > 1e-9 {
+				t.Errorf("%+v: InversePA(PA(%g)) = %g", a, pa, got)
+			}
+		}
+	}
+	ts := []Target{{Name: "pa", Kind: Regression, Transform: TransformAngle180},
+		{Name: "re", Kind: Regression, Transform: TransformLog10},
+		{Name: "c", Kind: Class}}
+	views := make([][]Prediction, 2)
+	aa := []Augmentation{{}, {Rot: 1, Flip: true}}
+	// The true PA is 80°: the identity view sees 80 (σ 2), the other sees
+	// the augmented angle of 88 (σ 2): the axes average to 84 despite the wrap.
+	views[0] = []Prediction{{Value: 80, Sigma: 2}, {Value: 1, Sigma: 0}, {Probs: []float64{0.2, 0.8}}}
+	views[1] = []Prediction{{Value: aa[1].PA(88), Sigma: 2}, {Value: 100, Sigma: 0}, {Probs: []float64{0.6, 0.4}}}
+	p := combineTTA(ts, aa, views)
+	if math.Abs(p[0].Value-84) > 1e-9 || math.Abs(p[0].Sigma-math.Sqrt(4+16)) > 1e-9 {
+		t.Errorf("angle: %+v, want 84 ± √20", p[0])
+	}
+	// log10: 0 and 2 dex → mean 1 dex (10), σ_dex = 1 (the spread).
+	if math.Abs(p[1].Value-10) > 1e-9 || math.Abs(p[1].Sigma-math.Ln10*10*1) > 1e-9 {
+		t.Errorf("log10: %+v, want 10 ± ln10·10", p[1])
+	}
+	if math.Abs(p[2].Probs[0]-0.4) > 1e-12 || p[2].Value != 1 {
+		t.Errorf("class: %+v", p[2])
+	}
+	if len(Augmentations(0)) != 1 || len(Augmentations(20)) != 8 {
+		t.Error("Augmentations does not clamp")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 
 	"github.com/gomlx/compute"
@@ -23,6 +24,10 @@ type Model struct {
 	// Batch is the number of stamps per network call (fixed, so the graph
 	// compiles once; the last call is padded). Default 64.
 	Batch int
+	// TTA is the number of the pixel grid's symmetries every stamp is
+	// predicted in (test-time augmentation; see Augmentations): 1 (default,
+	// off), 2, 4 or 8. The predictions are combined by combineTTA.
+	TTA int
 }
 
 // Load reads a model directory written by Train: model.json and the best
@@ -160,15 +165,118 @@ func (m *Model) PredictStamps(sci, rms []float32, n int) ([][]Prediction, error)
 		}
 		scratch = Preprocess(in[i*per:(i+1)*per], sci[i*per:(i+1)*per], r, S, nb, m.Spec.Stretch, scratch)
 	}
-	rows, err := m.Outputs(in, n)
-	if err != nil {
-		return nil, err
+	return m.predictInputs(in, n)
+}
+
+// predictInputs predicts n preprocessed inputs (channels last), in every
+// symmetry of m.TTA when it is above 1.
+func (m *Model) predictInputs(in []float32, n int) ([][]Prediction, error) {
+	augs := Augmentations(m.TTA)
+	if len(augs) == 1 {
+		rows, err := m.Outputs(in, n)
+		if err != nil {
+			return nil, err
+		}
+		out := make([][]Prediction, n)
+		for i, r := range rows {
+			out[i] = m.Decode(r)
+		}
+		return out, nil
+	}
+	S, nb := m.Spec.StampSize, len(m.Spec.Bands)
+	per := S * S * nb
+	each := make([][][]Prediction, len(augs)) // [aug][stamp][target]
+	aug := make([]float32, len(in))
+	for k, a := range augs {
+		for i := range n {
+			a.Apply(aug[i*per:(i+1)*per], in[i*per:(i+1)*per], S, nb)
+		}
+		rows, err := m.Outputs(aug, n)
+		if err != nil {
+			return nil, err
+		}
+		each[k] = make([][]Prediction, n)
+		for i, r := range rows {
+			each[k][i] = m.Decode(r)
+		}
 	}
 	out := make([][]Prediction, n)
-	for i, r := range rows {
-		out[i] = m.Decode(r)
+	views := make([][]Prediction, len(augs))
+	for i := range n {
+		for k := range augs {
+			views[k] = each[k][i]
+		}
+		out[i] = combineTTA(m.Spec.Targets, augs, views)
 	}
 	return out, nil
+}
+
+// Augmentations returns the first n of the 8 symmetries of the pixel grid:
+// the identity, then the half turn, the two quarter turns, then the four
+// mirrored ones. n is clamped to [1, 8].
+func Augmentations(n int) []Augmentation {
+	all := []Augmentation{{Rot: 0}, {Rot: 2}, {Rot: 1}, {Rot: 3}, {Flip: true}, {Rot: 2, Flip: true}, {Rot: 1, Flip: true}, {Rot: 3, Flip: true}}
+	return all[:min(max(n, 1), len(all))]
+}
+
+// combineTTA merges the predictions of one stamp seen in the symmetries
+// augs (views[k] is the prediction for augs[k]): position angles are turned
+// back to the stamp's frame and averaged as axes (mean of (cos 2θ, sin 2θ));
+// log10 targets are averaged in dex, others linearly; σ² is the mean σ²
+// plus the variance of the views' means (a mixture of the views'
+// Gaussians); class probabilities are averaged.
+func combineTTA(ts []Target, augs []Augmentation, views [][]Prediction) []Prediction {
+	nv := float64(len(views))
+	out := make([]Prediction, len(ts))
+	for ti, t := range ts {
+		switch {
+		case t.Kind == Class:
+			p := make([]float64, len(views[0][ti].Probs))
+			for _, v := range views {
+				for j, q := range v[ti].Probs {
+					p[j] += q / nv
+				}
+			}
+			out[ti] = Prediction{Value: float64(argmax(p)), Probs: p}
+		case t.Transform == TransformAngle180:
+			var c, s, s2 float64
+			th := make([]float64, len(views))
+			for k, v := range views {
+				th[k] = augs[k].InversePA(v[ti].Value)
+				r := 2 * th[k] * math.Pi / 180
+				c += math.Cos(r)
+				s += math.Sin(r)
+				s2 += v[ti].Sigma * v[ti].Sigma / nv
+			}
+			mean := 0.5 * math.Atan2(s, c) * 180 / math.Pi
+			var spread float64
+			for _, x := range th {
+				d := wrap180(x - mean)
+				spread += d * d / nv
+			}
+			out[ti] = Prediction{Value: mean, Sigma: math.Sqrt(s2 + spread)}
+		default:
+			var mu, mu2, s2 float64
+			for _, v := range views {
+				x, sig := v[ti].Value, v[ti].Sigma
+				if t.Transform == TransformLog10 {
+					sig = sig / (math.Ln10 * x)
+					x = math.Log10(x)
+				}
+				mu += x / nv
+				mu2 += x * x / nv
+				s2 += sig * sig / nv
+			}
+			sig := math.Sqrt(s2 + math.Max(mu2-mu*mu, 0))
+			if t.Transform == TransformLog10 {
+				y := math.Pow(10, mu)
+				out[ti] = Prediction{Value: y, Sigma: math.Ln10 * y * sig}
+			} else {
+				out[ti] = Prediction{Value: mu, Sigma: sig}
+			}
+		}
+	}
+	return out
 }
 
 // PredictPart predicts every example of a split of d, in file order, and
@@ -184,13 +292,11 @@ func (m *Model) PredictPart(ctx context.Context, d *Data, part Part) ([]Meta, []
 	per := m.InputLen()
 	in := make([]float32, 0, m.Batch*per)
 	run := func() error {
-		rows, err := m.Outputs(in, len(in)/per)
+		ps, err := m.predictInputs(in, len(in)/per)
 		if err != nil {
 			return err
 		}
-		for _, r := range rows {
-			preds = append(preds, m.Decode(r))
-		}
+		preds = append(preds, ps...)
 		in = in[:0]
 		return nil
 	}

@@ -110,6 +110,16 @@ func (a Augmentation) PA(pa float64) float64 {
 	return wrap180(pa)
 }
 
+// InversePA undoes PA: the position angle, in the original stamp's frame,
+// of a shape seen at position angle pa in the augmented stamp.
+func (a Augmentation) InversePA(pa float64) float64 {
+	pa -= 90 * float64(a.Rot&3)
+	if a.Flip {
+		pa = -pa
+	}
+	return wrap180(pa)
+}
+
 // wrap180 wraps an angle in degrees to [−90, 90).
 func wrap180(d float64) float64 {
 	d = math.Mod(d+90, 180)

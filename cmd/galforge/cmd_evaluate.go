@@ -58,6 +58,7 @@ func runEvaluate(ctx context.Context, cfg configs.Config, modelDir string, stdou
 	if err != nil {
 		return err
 	}
+	m.TTA = cfg.Train.TTA
 	defer m.Close()
 	d, err := openTrainData(ctx, cfg, stderr)
 	if err != nil {
@@ -249,7 +250,7 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 	// (prediction of the whole test split, preprocessing included, on the
 	// train.backend); the fit's is wall time on `workers` cores.
 	methods := []metrics.Method{
-		{Name: fmt.Sprintf("network (%s backend)", m.Spec.Training.Backend), Regs: netEv.Regs, SecondsPer1000: 1000 * netSecPerStamp},
+		{Name: netName(m), Regs: netEv.Regs, SecondsPer1000: 1000 * netSecPerStamp},
 		{Name: fmt.Sprintf("Sérsic LM fit (%d cores)", workers), Regs: fitEv.Regs, SecondsPer1000: 1000 * fitWall / float64(len(res))},
 	}
 	fmt.Fprintf(rep, "## Network vs classic fit (same %d test stamps)\n\n", len(res))
@@ -263,6 +264,15 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 	writeByMagnitude(rep, m.Spec.Targets, fm, npreds, fpreds)
 	fmt.Fprintf(stderr, "evaluate: fit %d stamps in %.1f s wall (%d workers); network %.3g s per 1000\n", len(res), fitWall, workers, 1000*netSecPerStamp)
 	return nil
+}
+
+// netName names the network in the comparison tables: its backend and its
+// test-time augmentation.
+func netName(m *emulate.Model) string {
+	if m.TTA > 1 {
+		return fmt.Sprintf("network (%s backend, %d-symmetry TTA)", m.Spec.Training.Backend, m.TTA)
+	}
+	return fmt.Sprintf("network (%s backend)", m.Spec.Training.Backend)
 }
 
 // writeByMagnitude writes the RMS error of the network and of the fit per

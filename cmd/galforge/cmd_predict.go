@@ -20,12 +20,13 @@ type predictOptions struct {
 	stamps  []string
 	out     string
 	backend string
+	tta     int
 }
 
 func newPredictCommand() *cobra.Command {
 	var o predictOptions
 	cmd := &cobra.Command{
-		Use:   "predict --model DIR --stamps FILE [--stamps FILE2 ...] --out FILE.csv [--backend go|cuda|xla:PLUGIN]",
+		Use:   "predict --model DIR --stamps FILE [--stamps FILE2 ...] --out FILE.csv [--backend go|cuda|xla:PLUGIN] [--tta 8]",
 		Short: "Run a trained network on a stamps file (mock's format): one row per stamp with every prediction and σ",
 		Long: `predict reads stamps in galforge mock's format (SCI and RMS cubes, one plane per stamp, with
 FILTER and PIXSCALE cards), preprocesses them exactly as in training and writes one CSV row per
@@ -38,6 +39,9 @@ band, stamp size and pixel scale must match what the model was trained on.`,
 			if o.model == "" || len(o.stamps) == 0 || o.out == "" {
 				return usageError{fmt.Errorf("predict: --model, --stamps and --out are required")}
 			}
+			if o.tta != 1 && o.tta != 2 && o.tta != 4 && o.tta != 8 {
+				return usageError{fmt.Errorf("predict: --tta %d: want 1, 2, 4 or 8", o.tta)}
+			}
 			if err := ensureBackendLibs(o.backend); err != nil {
 				return err
 			}
@@ -48,6 +52,7 @@ band, stamp size and pixel scale must match what the model was trained on.`,
 	cmd.Flags().StringArrayVar(&o.stamps, "stamps", nil, "stamps FITS file (SCI and RMS cubes); one per band of the model")
 	cmd.Flags().StringVar(&o.out, "out", "", "output CSV")
 	cmd.Flags().StringVar(&o.backend, "backend", "", "GoMLX backend: go (default), go:OPTIONS, cuda, or xla:PLUGIN")
+	cmd.Flags().IntVar(&o.tta, "tta", 1, "predict every stamp in this many symmetries of the pixel grid and combine (1 = off, 2, 4, 8)")
 	return cmd
 }
 
@@ -56,6 +61,7 @@ func runPredict(ctx context.Context, o predictOptions, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
+	m.TTA = o.tta
 	defer m.Close()
 	spec := m.Spec
 	byBand := map[string]*stampsFile{}

@@ -8,6 +8,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -309,6 +310,25 @@ type Cutout struct {
 	HasNeighbour     bool
 	NeighbourDistPix float64
 	NeighbourMag     float64
+}
+
+// Neighbour returns c's neighbour flags as numbers: has (1 or 0), the
+// distance (pixels) and the AB magnitude of the brightest neighbour (NaN
+// when there is none). A nil c (no background) has none.
+func (c *Cutout) Neighbour() (has, distPix, mag float64) {
+	if c == nil || !c.HasNeighbour {
+		return 0, math.NaN(), math.NaN()
+	}
+	return 1, c.NeighbourDistPix, c.NeighbourMag
+}
+
+// Origin returns the cutout's background file name and lower-left pixel,
+// or "" and −1, −1 for a nil c (no background).
+func (c *Cutout) Origin() (file string, x0, y0 int) {
+	if c == nil || c.Background == nil {
+		return "", -1, -1
+	}
+	return filepath.Base(c.Background.Path), c.X0, c.Y0
 }
 
 // Cut draws (with rng) an n×n cutout whose pixels are all usable, trying at

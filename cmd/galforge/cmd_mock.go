@@ -110,14 +110,8 @@ var neighbourTruthColumns = []shardfmt.Column{{Name: "has_neighbour"}, {Name: "n
 
 // neighbourTruth is the neighbourTruthColumns part of a truth vector for cutout c.
 func neighbourTruth(c *mock.Cutout) []float32 {
-	if c == nil {
-		return []float32{0, float32(math.NaN()), float32(math.NaN())}
-	}
-	has := float32(0)
-	if c.HasNeighbour {
-		has = 1
-	}
-	return []float32{has, float32(c.NeighbourDistPix), float32(c.NeighbourMag)}
+	has, dist, mag := c.Neighbour()
+	return []float32{float32(has), float32(dist), float32(mag)}
 }
 
 func truthVector(o mock.Object) []float64 {
@@ -377,24 +371,14 @@ func (c *mockCatalogue) add(o mock.Object, gen *mock.Generator, st *mock.Stamp) 
 		snr = math.NaN()
 	}
 	c.cols["snr"].Floats = append(c.cols["snr"].Floats, snr)
-	cut := st.Cutout
-	if cut == nil {
-		cut = &mock.Cutout{NeighbourDistPix: math.NaN(), NeighbourMag: math.NaN(), X0: -1, Y0: -1}
-	}
-	has := int64(0)
-	if cut.HasNeighbour {
-		has = 1
-	}
-	bg := ""
-	if cut.Background != nil {
-		bg = filepath.Base(cut.Background.Path)
-	}
-	c.cols["has_neighbour"].Ints = append(c.cols["has_neighbour"].Ints, has)
-	c.cols["neighbour_dist_pix"].Floats = append(c.cols["neighbour_dist_pix"].Floats, cut.NeighbourDistPix)
-	c.cols["neighbour_mag"].Floats = append(c.cols["neighbour_mag"].Floats, cut.NeighbourMag)
+	has, dist, mag := st.Cutout.Neighbour()
+	bg, x0, y0 := st.Cutout.Origin()
+	c.cols["has_neighbour"].Ints = append(c.cols["has_neighbour"].Ints, int64(has))
+	c.cols["neighbour_dist_pix"].Floats = append(c.cols["neighbour_dist_pix"].Floats, dist)
+	c.cols["neighbour_mag"].Floats = append(c.cols["neighbour_mag"].Floats, mag)
 	c.cols["background"].Strings = append(c.cols["background"].Strings, bg)
-	c.cols["bg_x0"].Ints = append(c.cols["bg_x0"].Ints, int64(cut.X0))
-	c.cols["bg_y0"].Ints = append(c.cols["bg_y0"].Ints, int64(cut.Y0))
+	c.cols["bg_x0"].Ints = append(c.cols["bg_x0"].Ints, int64(x0))
+	c.cols["bg_y0"].Ints = append(c.cols["bg_y0"].Ints, int64(y0))
 	tv := truthVector(o)
 	for i, tc := range truthColumns(o.IsBD) {
 		c.cols[tc.Name].Floats = append(c.cols[tc.Name].Floats, tv[i])

@@ -287,18 +287,13 @@ func neighbourColumns(cuts []*mock.Cutout, detectBand string) []table.Column {
 		{Name: "bg_y0", Unit: "pix", Ints: make([]int64, n)},
 	}
 	for i, c := range cuts {
-		if c == nil {
-			c = &mock.Cutout{NeighbourDistPix: math.NaN(), NeighbourMag: math.NaN(), X0: -1, Y0: -1}
-		}
-		if c.HasNeighbour {
-			cols[0].Ints[i] = 1
-		}
-		cols[1].Floats[i], cols[2].Floats[i] = c.NeighbourDistPix, c.NeighbourMag
-		if c.Background != nil {
+		has, dist, mag := c.Neighbour()
+		file, x0, y0 := c.Origin()
+		cols[0].Ints[i], cols[1].Floats[i], cols[2].Floats[i] = int64(has), dist, mag
+		if file != "" {
 			cols[3].Strings[i] = detectBand
-			cols[4].Strings[i] = filepath.Base(c.Background.Path)
 		}
-		cols[5].Ints[i], cols[6].Ints[i] = int64(c.X0), int64(c.Y0)
+		cols[4].Strings[i], cols[5].Ints[i], cols[6].Ints[i] = file, int64(x0), int64(y0)
 	}
 	return cols
 }

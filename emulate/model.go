@@ -83,6 +83,19 @@ func (m ModelConfig) Validate(inputSize int) error {
 	return nil
 }
 
+// convGroup is the number of images the im2col convolutions of network
+// process together: a larger batch is cut into groups of convGroup images
+// that pass through the convolution blocks as separate chains of operations
+// (sharing their weights) and are joined before the dense layers. The
+// pure-Go backend runs independent operations concurrently, but its Pad,
+// Concatenate and transposes, about half of a training step, are each
+// single-threaded: with one chain, a training step kept 1.15 of the 2 cores
+// busy. Groups of 16 trained the default network 1.6× faster and ran its
+// inference 2× faster than one chain (8 and 32 were slower; `galforge bench
+// cnn`, alternated runs). The result is the same function; only the order of
+// the sums in the weight gradients changes. 0 disables the grouping.
+var convGroup = 16
+
 // network builds the CNN graph. x is [batch, S, S, C] (channels last); the
 // result is [batch, nOut]. im2col selects the convolution written as padding,
 // nine shifted slices, a concatenation and a dense layer, which runs on the
@@ -94,11 +107,31 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	// gradient carrier and the biases inside the matrix products; inference
 	// graphs skip all three.
 	grad := scope.Store().IsTraining(x.Graph())
-	for b, w := range m.Widths {
-		for c := 0; c < m.ConvsPerBlock; c++ {
-			x = m.conv3x3(scope.In("block%d_conv%d", b, c), x, w, im2col, grad) // with its ReLU
+	bsz, groups := x.Shape().Dimensions[0], 1
+	if im2col && convGroup > 0 {
+		groups = (bsz + convGroup - 1) / convGroup
+	}
+	parts := make([]*Node, groups)
+	for i := range parts {
+		xi := x
+		if groups > 1 {
+			xi = Slice(x, AxisRange(i*convGroup, min(bsz, (i+1)*convGroup)))
 		}
-		x = meanPool2(x, grad)
+		for b, w := range m.Widths {
+			for c := 0; c < m.ConvsPerBlock; c++ {
+				sc := scope.Shared // the first group creates the variables, the others reuse them
+				if i == 0 {
+					sc = scope.In
+				}
+				xi = m.conv3x3(sc("block%d_conv%d", b, c), xi, w, im2col, grad) // with its ReLU
+			}
+			xi = meanPool2(xi, grad)
+		}
+		parts[i] = xi
+	}
+	x = parts[0]
+	if groups > 1 {
+		x = Concatenate(parts, 0)
 	}
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])

@@ -250,18 +250,25 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		}
 		return out
 	}
-	a, b := vars("im2col"), vars("native")
-	if len(a) != len(b) || len(a) == 0 {
-		t.Fatalf("%d variables vs %d", len(a), len(b))
-	}
-	for name, va := range a {
-		vb, ok := b[name]
-		if !ok || len(vb) != len(va) {
-			t.Fatalf("%s: missing or different size in the native network", name)
+	b := vars("native")
+	// Once with the whole batch in one chain, once cut into convGroup groups
+	// of 2 and 1 images.
+	defer func(g int) { convGroup = g }(convGroup)
+	for _, group := range []int{0, 2} {
+		convGroup = group
+		a := vars("im2col")
+		if len(a) != len(b) || len(a) == 0 {
+			t.Fatalf("group %d: %d variables vs %d", group, len(a), len(b))
 		}
-		for i := range va {
-			if math.Abs(float64(va[i]-vb[i])) > 2e-5*(1+math.Abs(float64(vb[i]))) {
-				t.Fatalf("%s[%d]: im2col %v, native %v", name, i, va[i], vb[i])
+		for name, va := range a {
+			vb, ok := b[name]
+			if !ok || len(vb) != len(va) {
+				t.Fatalf("group %d: %s: missing or different size in the native network", group, name)
+			}
+			for i := range va {
+				if math.Abs(float64(va[i]-vb[i])) > 2e-5*(1+math.Abs(float64(vb[i]))) {
+					t.Fatalf("group %d: %s[%d]: im2col %v, native %v", group, name, i, va[i], vb[i])
+				}
 			}
 		}
 	}

@@ -91,9 +91,10 @@ func (m ModelConfig) Validate(inputSize int) error {
 // Concatenate and transposes, about half of a training step, are each
 // single-threaded: with one chain, a training step kept 1.15 of the 2 cores
 // busy. Groups of 16 trained the default network 1.6× faster and ran its
-// inference 2× faster than one chain (8 and 32 were slower; `galforge bench
-// cnn`, alternated runs). The result is the same function; only the order of
-// the sums in the weight gradients changes. 0 disables the grouping.
+// inference 2× faster than one chain (groups of 8 were about as fast, of 32
+// slower; alternated runs of `galforge bench cnn`, BENCHMARKS.md). The
+// result is the same function; only the order of the sums in the weight
+// gradients changes. 0 disables the grouping.
 var convGroup = 16
 
 // network builds the CNN graph. x is [batch, S, S, C] (channels last); the

@@ -15,21 +15,26 @@ import (
 
 // TestIm2colMatchesNative: the im2col network (pure-Go backend path) and the
 // native-convolution network (XLA path) are the same function of the same
-// variables.
+// variables, with the batch in one chain and cut into convGroup groups of 2
+// and 1 images.
 func TestIm2colMatchesNative(t *testing.T) {
 	be, err := NewBackend("go")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
-	for _, layout := range []string{LayoutInOut, LayoutPerLayer} {
-		im2colMatchesNative(t, be, ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: "im2col", WeightLayout: layout})
+	defer func(g int) { convGroup = g }(convGroup)
+	for _, group := range []int{0, 2} {
+		convGroup = group
+		for _, layout := range []string{LayoutInOut, LayoutPerLayer} {
+			im2colMatchesNative(t, be, ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: "im2col", WeightLayout: layout})
+		}
 	}
 }
 
 func im2colMatchesNative(t *testing.T, be compute.Backend, cfg ModelConfig) {
 	n := newNet(be, cfg, speedTargets(), 3)
-	const bs, s, nb = 2, 12, 3
+	const bs, s, nb = 3, 12, 3
 	x := make([]float32, bs*s*s*nb)
 	for i := range x {
 		x[i] = float32(math.Sin(float64(i) * 0.37))
@@ -52,7 +57,7 @@ func im2colMatchesNative(t *testing.T, be compute.Backend, cfg ModelConfig) {
 	}
 	for i := range a {
 		if math.Abs(float64(a[i]-b[i])) > 1e-5*(1+math.Abs(float64(a[i]))) {
-			t.Fatalf("%s: output %d: im2col %v, native %v", cfg.WeightLayout, i, a[i], b[i])
+			t.Fatalf("%s, group %d: output %d: im2col %v, native %v", cfg.WeightLayout, convGroup, i, a[i], b[i])
 		}
 	}
 }

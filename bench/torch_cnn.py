@@ -112,6 +112,9 @@ def main(argv=None):
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--channels-last", action="store_true",
                    help="use torch.channels_last memory format (NHWC, like Go; often faster with cuDNN)")
+    p.add_argument("--from-host", action="store_true",
+                   help="copy each batch from host memory every step (as real training does); "
+                        "by default the batches stay on the device")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--json", action="store_true", help="also print one JSON object on the last line")
     a = p.parse_args(argv)
@@ -158,16 +161,26 @@ def main(argv=None):
     fmt = torch.channels_last if a.channels_last else torch.contiguous_format
     model = model.to(device=device, memory_format=fmt)
 
-    x = torch.from_numpy(rng.random((a.batch, a.bands, a.size, a.size), dtype=np.float32)).to(device)
-    x = x.contiguous(memory_format=fmt)
-    y = torch.from_numpy(rng.standard_normal((a.batch, a.outputs // 2)).astype(np.float32)).to(device)
-    xi = torch.from_numpy(rng.random((a.infer_batch, a.bands, a.size, a.size), dtype=np.float32)).to(device)
-    xi = xi.contiguous(memory_format=fmt)
+    x_host = torch.from_numpy(rng.random((a.batch, a.bands, a.size, a.size), dtype=np.float32))
+    x_host = x_host.contiguous(memory_format=fmt)
+    y_host = torch.from_numpy(rng.standard_normal((a.batch, a.outputs // 2)).astype(np.float32))
+    xi_host = torch.from_numpy(rng.random((a.infer_batch, a.bands, a.size, a.size), dtype=np.float32))
+    xi_host = xi_host.contiguous(memory_format=fmt)
+    x, y, xi = x_host.to(device), y_host.to(device), xi_host.to(device)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def batch():
+        if a.from_host:
+            return x_host.to(device), y_host.to(device)
+        return x, y
+
+    def infer_input():
+        return xi_host.to(device) if a.from_host else xi
 
     def step():
         opt.zero_grad(set_to_none=True)
-        loss = gaussian_nll(model(x), y)
+        bx, by = batch()
+        loss = gaussian_nll(model(bx), by)
         loss.backward()
         opt.step()
         return loss
@@ -189,11 +202,11 @@ def main(argv=None):
     model.eval()
     with torch.no_grad():
         for _ in range(a.warmup):
-            model(xi)
+            model(infer_input())
         sync(device)
         t0 = time.perf_counter()
         for _ in range(infer_steps):
-            out = model(xi)
+            out = model(infer_input())
         sync(device)
         infer_s = time.perf_counter() - t0
         assert out.shape == (a.infer_batch, a.outputs)
@@ -227,6 +240,7 @@ def main(argv=None):
             "infer_batch": a.infer_batch,
             "infer_steps": infer_steps,
             "channels_last": a.channels_last,
+            "from_host": a.from_host,
             "train_seconds": round(train_s, 6),
             "infer_seconds": round(infer_s, 6),
             "train_images_per_s": round(train_ips, 2),

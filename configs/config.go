@@ -344,6 +344,6 @@ func (c Config) RenderHash() string {
 // without the keys that only say where and how fast it runs.
 func (c Config) TrainHash() string {
 	t := c.Train
-	t.Backend, t.Fit, t.FitMax = "", false, 0
+	t.Backend, t.Fit, t.FitMax, t.CacheMB = "", false, 0, 0
 	return Hash(c.MockHash(), t)
 }

@@ -67,6 +67,11 @@ type Config struct {
 	// ShuffleBuffer is the number of examples mixed at a time when streaming
 	// shards (blocks are also read in random order). Default 4096.
 	ShuffleBuffer int `mapstructure:"shuffle_buffer"`
+	// CacheMB is how many MiB of preprocessed inputs training keeps in
+	// memory, so that epochs after the first do not read, decompress and
+	// preprocess the shards again (the results are identical); 0 turns the
+	// cache off. Inputs past the cap are recomputed each epoch. Default 2048.
+	CacheMB int `mapstructure:"cache_mb"`
 	// MaxExamples caps the examples read from the shards (0 = all), for quick
 	// trials; the cap keeps whole galaxies.
 	MaxExamples int `mapstructure:"max_examples"`
@@ -106,6 +111,7 @@ func DefaultConfig() Config {
 		TestFraction:    0.15,
 		Augment:         true,
 		ShuffleBuffer:   4096,
+		CacheMB:         2048,
 		Backend:         "go",
 		Fit:             true,
 		FitMax:          1000,
@@ -179,6 +185,9 @@ func (c Config) Validate() error {
 	}
 	if c.ValFraction+c.TestFraction >= 1 {
 		bad("val_fraction", c.ValFraction, fmt.Sprintf("val_fraction + test_fraction = %g leaves nothing to train on", c.ValFraction+c.TestFraction))
+	}
+	if c.CacheMB < 0 {
+		bad("cache_mb", c.CacheMB, "must be 0 (off) or positive")
 	}
 	if c.ShuffleBuffer <= 0 {
 		bad("shuffle_buffer", c.ShuffleBuffer, "must be positive")

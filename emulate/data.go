@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"iter"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/galforge/galforge/mock/shard"
 )
@@ -51,6 +54,7 @@ type Data struct {
 	rms   int // plane index of RMS, or −1
 
 	readers []*shard.Reader
+	cache   inputCache // preprocessed inputs, reused across epochs
 	meta    [][]Meta   // per file, per example
 	splits  [3][]ref   // examples of each split, in file order
 	ids     [3][]int64 // galaxy ids of each split, sorted
@@ -135,6 +139,7 @@ func OpenData(ctx context.Context, paths []string, c Config, seed uint64) (*Data
 		return nil, fmt.Errorf("emulate: the shards %s hold no examples", strings.Join(paths, ", "))
 	}
 	d.split(c, seed)
+	d.SetCache(int64(c.CacheMB) << 20)
 	if len(d.splits[PartTrain]) == 0 || len(d.splits[PartVal]) == 0 {
 		d.Close()
 		return nil, fmt.Errorf("emulate: %d galaxies are too few to split into train/val/test (fractions %g/%g/%g)",
@@ -344,10 +349,16 @@ type Example struct {
 // rotation/flip drawn from its own seed (seed, id, snapshot, view), so
 // streams are reproducible. It stops at the first read error, which it
 // returns through errp.
+//
+// Blocks are read, decompressed and preprocessed by up to streamWorkers
+// goroutines ahead of the consumer, and yielded in the same order as a
+// sequential read, so the stream does not depend on the number of workers.
+// Preprocessed inputs are kept in memory (see SetCache) and reused by later
+// streams with the same stretch. Example inputs may be shared with the cache
+// and must not be modified.
 func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment bool, bufSize int, stretch float64, errp *error) func(yield func(Example) bool) {
 	return func(yield func(Example) bool) {
 		refs := d.splits[s]
-		type blk struct{ file, block int32 }
 		var blocks []blk
 		byBlock := map[blk][]int32{}
 		for _, r := range refs {
@@ -361,16 +372,10 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment
 		if shuffle {
 			rng.Shuffle(len(blocks), func(i, j int) { blocks[i], blocks[j] = blocks[j], blocks[i] })
 		}
-		S := d.Header.StampSize
-		nb := len(d.Bands)
-		nAll := len(d.Header.Bands)
-		n := S * S
-		sci := make([]float32, nb*n)
-		var rms []float32
-		if d.rms >= 0 {
-			rms = make([]float32, nb*n)
+		d.cache.use(stretch, d.meta)
+		process := func(b blk) ([]Example, error) {
+			return d.blockExamples(b, byBlock[b], seed, augment, stretch)
 		}
-		var scratch []float32
 		var buf []Example
 		flush := func(all bool) bool {
 			if shuffle {
@@ -385,39 +390,15 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment
 			}
 			return true
 		}
-		for _, b := range blocks {
-			if err := ctx.Err(); err != nil {
+		for exs, err := range orderedMap(blocks, streamWorkers(), process) {
+			if err == nil {
+				err = ctx.Err()
+			}
+			if err != nil {
 				*errp = err
 				return
 			}
-			r := d.readers[b.file]
-			exs, err := r.ReadBlock(int(b.block))
-			if err != nil {
-				*errp = fmt.Errorf("emulate: %w", err)
-				return
-			}
-			for _, k := range byBlock[b] {
-				ex := exs[k]
-				for i, bi := range d.Bands {
-					copy(sci[i*n:(i+1)*n], ex.Images[(d.sci*nAll+bi)*n:(d.sci*nAll+bi+1)*n])
-					if rms != nil {
-						copy(rms[i*n:(i+1)*n], ex.Images[(d.rms*nAll+bi)*n:(d.rms*nAll+bi+1)*n])
-					}
-				}
-				in := make([]float32, nb*n)
-				scratch = Preprocess(in, sci, rms, S, nb, stretch, scratch)
-				e := Example{Input: in, Meta: d.meta[b.file][int(b.block)*r.Header().BlockSize+int(k)]}
-				if augment {
-					ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
-					e.Aug = Augmentation{Rot: ar.IntN(4), Flip: ar.IntN(2) == 1}
-					if e.Aug != (Augmentation{}) {
-						out := make([]float32, len(in))
-						e.Aug.Apply(out, in, S, nb)
-						e.Input = out
-					}
-				}
-				buf = append(buf, e)
-			}
+			buf = append(buf, exs...)
 			if !shuffle || len(buf) >= bufSize {
 				if !flush(!shuffle) {
 					return
@@ -425,6 +406,132 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment
 			}
 		}
 		flush(true)
+	}
+}
+
+// blk names one block of one shard file.
+type blk struct{ file, block int32 }
+
+// blockExamples returns the preprocessed (and, with augment, augmented)
+// examples ks of block b, in that order, taking inputs from the cache when
+// it holds them all and reading the block otherwise. It is safe for
+// concurrent use on different blocks.
+func (d *Data) blockExamples(b blk, ks []int32, seed uint64, augment bool, stretch float64) ([]Example, error) {
+	r := d.readers[b.file]
+	base := int(b.block) * r.Header().BlockSize
+	S := d.Header.StampSize
+	nb := len(d.Bands)
+	n := S * S
+	inputs := make([][]float32, len(ks))
+	missing := false
+	for i, k := range ks {
+		if inputs[i] = d.cache.get(int(b.file), base+int(k)); inputs[i] == nil {
+			missing = true
+		}
+	}
+	if missing {
+		exs, err := r.ReadBlock(int(b.block))
+		if err != nil {
+			return nil, fmt.Errorf("emulate: %w", err)
+		}
+		nAll := len(d.Header.Bands)
+		sci := make([]float32, nb*n)
+		var rms []float32
+		if d.rms >= 0 {
+			rms = make([]float32, nb*n)
+		}
+		var scratch []float32
+		for i, k := range ks {
+			if inputs[i] != nil {
+				continue
+			}
+			ex := exs[k]
+			for j, bi := range d.Bands {
+				copy(sci[j*n:(j+1)*n], ex.Images[(d.sci*nAll+bi)*n:(d.sci*nAll+bi+1)*n])
+				if rms != nil {
+					copy(rms[j*n:(j+1)*n], ex.Images[(d.rms*nAll+bi)*n:(d.rms*nAll+bi+1)*n])
+				}
+			}
+			in := make([]float32, nb*n)
+			scratch = Preprocess(in, sci, rms, S, nb, stretch, scratch)
+			d.cache.put(int(b.file), base+int(k), in)
+			inputs[i] = in
+		}
+	}
+	out := make([]Example, len(ks))
+	for i, k := range ks {
+		e := Example{Input: inputs[i], Meta: d.meta[b.file][base+int(k)]}
+		if augment {
+			ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
+			e.Aug = Augmentation{Rot: ar.IntN(4), Flip: ar.IntN(2) == 1}
+			if e.Aug != (Augmentation{}) {
+				aug := make([]float32, len(e.Input))
+				e.Aug.Apply(aug, e.Input, S, nb)
+				e.Input = aug
+			}
+		}
+		out[i] = e
+	}
+	return out, nil
+}
+
+// maxStreamWorkers caps the goroutines that read and preprocess blocks for
+// a stream.
+var maxStreamWorkers = 8
+
+// streamWorkers is the number of goroutines that read and preprocess blocks
+// for a stream: the cores, at most maxStreamWorkers.
+func streamWorkers() int { return min(runtime.GOMAXPROCS(0), maxStreamWorkers) }
+
+// orderedMap applies f to each item on up to workers goroutines and yields
+// the results in the order of items, at most 2·workers items ahead of the
+// consumer. Stopping early waits for the calls in flight before returning.
+func orderedMap[T, R any](items []T, workers int, f func(T) (R, error)) iter.Seq2[R, error] {
+	return func(yield func(R, error) bool) {
+		type result struct {
+			v   R
+			err error
+		}
+		workers = max(workers, 1)
+		futures := make(chan chan result, 2*workers)
+		sem := make(chan struct{}, workers)
+		quit := make(chan struct{})
+		var wg sync.WaitGroup
+		go func() {
+			defer close(futures)
+			for _, it := range items {
+				select {
+				case sem <- struct{}{}:
+				case <-quit:
+					return
+				}
+				fut := make(chan result, 1)
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					v, err := f(it)
+					<-sem
+					fut <- result{v, err}
+				}()
+				select {
+				case futures <- fut:
+				case <-quit:
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(quit)
+			for range futures {
+			}
+			wg.Wait()
+		}()
+		for fut := range futures {
+			r := <-fut
+			if !yield(r.v, r.err) {
+				return
+			}
+		}
 	}
 }
 

@@ -2,7 +2,6 @@ package emulate
 
 import (
 	"math"
-	"slices"
 )
 
 // Preprocess is the one preprocessing of mocks and observations alike. It
@@ -34,12 +33,7 @@ func Preprocess(dst, sci, rms []float32, s, nb int, stretch float64, scratch []f
 		}
 		var sigma float64
 		if len(scratch) > 0 {
-			slices.Sort(scratch)
-			m := len(scratch) / 2
-			sigma = float64(scratch[m])
-			if len(scratch)%2 == 0 {
-				sigma = 0.5 * (float64(scratch[m-1]) + float64(scratch[m]))
-			}
+			sigma = median32(scratch)
 		} else {
 			peak := 0.0
 			for _, v := range sb {
@@ -127,4 +121,59 @@ func wrap180(d float64) float64 {
 		d += 180
 	}
 	return d - 90
+}
+
+// median32 returns the median of v (the mean of the two middle values when
+// len(v) is even), reordering v. It selects in expected linear time
+// (Hoare's quickselect with a median-of-three pivot) rather than sorting;
+// the result is the same value a sort would give.
+func median32(v []float32) float64 {
+	m := len(v) / 2
+	hi := selectK(v, m)
+	if len(v)%2 == 1 {
+		return float64(hi)
+	}
+	// After selectK, v[:m] holds the m smallest values: the largest of them
+	// is the other middle value.
+	lo := v[0]
+	for _, x := range v[1:m] {
+		lo = max(lo, x)
+	}
+	return 0.5 * (float64(lo) + float64(hi))
+}
+
+// selectK reorders v so that v[k] is the value a sort would put there, with
+// v[:k] ≤ v[k] ≤ v[k+1:], and returns v[k]. v must hold no NaN. The
+// three-way partition keeps runs of equal values (a constant rms map) linear.
+func selectK(v []float32, k int) float32 {
+	lo, hi := 0, len(v)-1
+	for hi > lo {
+		// Median of three as the pivot.
+		a, b, c := v[lo], v[lo+(hi-lo)/2], v[hi]
+		p := max(min(a, b), min(max(a, b), c))
+		// Dutch-flag partition: v[lo:lt] < p, v[lt:i] == p, v[gt+1:hi+1] > p.
+		lt, i, gt := lo, lo, hi
+		for i <= gt {
+			switch x := v[i]; {
+			case x < p:
+				v[lt], v[i] = v[i], v[lt]
+				lt++
+				i++
+			case x > p:
+				v[i], v[gt] = v[gt], v[i]
+				gt--
+			default:
+				i++
+			}
+		}
+		switch {
+		case k < lt:
+			hi = lt - 1
+		case k > gt:
+			lo = gt + 1
+		default:
+			return p
+		}
+	}
+	return v[k]
 }

@@ -5,11 +5,13 @@
 # with a Python that has JAX with CUDA (jax_plugins/xla_cuda*/xla_cuda_plugin.so)
 # and torch with CUDA; it downloads nothing and changes no GPU setting.
 #
-# Usage: scripts/gpu-check.sh [--quick] [--no-build] [--batch N] [--steps N]
+# Usage: scripts/gpu-check.sh [--quick] [--no-build] [--batch N] [--steps N] [--from-host]
 #   --quick      10 timed steps instead of 50
 #   --no-build   do not run `make build`; use an existing bin/galforge
 #   --batch N    training batch (default 256)
 #   --steps N    timed training steps (default 50)
+#   --from-host  both halves copy every batch from host memory (as real
+#                training does); by default the batches stay on the GPU
 # Environment: OUT (where gpu-check.json and the logs go; default .),
 #   PYTHON (default: the first python3 that imports torch), GALFORGE (a
 #   prebuilt binary to use instead of building bin/galforge),
@@ -29,12 +31,14 @@ cd "$ROOT"
 STEPS=50
 BATCH=256
 BUILD=1
+FROM_HOST=()
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) STEPS=10 ;;
 	--no-build) BUILD=0 ;;
 	--batch) BATCH=${2:?--batch needs a value}; shift ;;
 	--steps) STEPS=${2:?--steps needs a value}; shift ;;
+	--from-host) FROM_HOST=(--from-host) ;;
 	-h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
 	*) echo "gpu-check: unknown argument '$1' (try --help)" >&2; exit 2 ;;
 	esac
@@ -181,14 +185,14 @@ else
 fi
 
 # ---------------------------------------------------------------- galforge half
-section "galforge bench cnn --backend cuda --batch $BATCH --steps $STEPS --json"
+section "galforge bench cnn --backend cuda --batch $BATCH --steps $STEPS ${FROM_HOST[*]-} --json"
 GF_OK=0
 GF_ERR=""
 if [ ! -x "$GALFORGE_BIN" ]; then
 	GF_ERR="no galforge binary at $GALFORGE_BIN (build failed or skipped, and none carried along)"
 else
 	set +e
-	with_timeout "$HALF_TIMEOUT" "$GALFORGE_BIN" bench cnn --backend cuda --batch "$BATCH" --steps "$STEPS" --json >"$GF_LOG" 2>&1
+	with_timeout "$HALF_TIMEOUT" "$GALFORGE_BIN" bench cnn --backend cuda --batch "$BATCH" --steps "$STEPS" ${FROM_HOST[@]+"${FROM_HOST[@]}"} --json >"$GF_LOG" 2>&1
 	rc=$?
 	set -e
 	sed 's/^/  | /' "$GF_LOG" | tail -n 40
@@ -214,14 +218,14 @@ fi
 if [ "$GF_OK" = 1 ]; then echo "galforge half: ok"; else note "galforge half FAILED: $GF_ERR"; : >"$GF_JSON"; fi
 
 # ---------------------------------------------------------------- PyTorch half
-section "$PY bench/torch_cnn.py --device cuda --batch $BATCH --steps $STEPS --json"
+section "$PY bench/torch_cnn.py --device cuda --batch $BATCH --steps $STEPS ${FROM_HOST[*]-} --json"
 PT_OK=0
 PT_ERR=""
 if [ "$HAVE_PY" = 0 ]; then
 	PT_ERR="no '$PY' on PATH (set PYTHON=...)"
 else
 	set +e
-	with_timeout "$HALF_TIMEOUT" "$PY" bench/torch_cnn.py --device cuda --batch "$BATCH" --steps "$STEPS" --json >"$PT_LOG" 2>&1
+	with_timeout "$HALF_TIMEOUT" "$PY" bench/torch_cnn.py --device cuda --batch "$BATCH" --steps "$STEPS" ${FROM_HOST[@]+"${FROM_HOST[@]}"} --json >"$PT_LOG" 2>&1
 	rc=$?
 	set -e
 	sed 's/^/  | /' "$PT_LOG" | tail -n 40
@@ -241,10 +245,11 @@ if [ "$PT_OK" = 1 ]; then echo "PyTorch half: ok"; else note "PyTorch half FAILE
 section "summary"
 RESULT=$OUT_DIR/gpu-check.json
 if [ "$HAVE_PY" = 1 ]; then
-	"$PY" - "$CARD" "$GF_JSON" "$PT_JSON" "$GF_ERR" "$PT_ERR" "$RESULT" "$BATCH" "$STEPS" "${PLUGINS[@]}" <<'EOF'
+	"$PY" - "$CARD" "$GF_JSON" "$PT_JSON" "$GF_ERR" "$PT_ERR" "$RESULT" "$BATCH" "$STEPS" "${#FROM_HOST[@]}" ${PLUGINS[@]+"${PLUGINS[@]}"} <<'EOF'
 import json, sys
-card, gf_path, pt_path, gf_err, pt_err, result, batch, steps = sys.argv[1:9]
-plugins = sys.argv[9:]
+card, gf_path, pt_path, gf_err, pt_err, result, batch, steps, from_host = sys.argv[1:10]
+from_host = from_host != "0"
+plugins = sys.argv[10:]
 def load(p):
     try:
         with open(p) as f:
@@ -264,12 +269,12 @@ for what, key in (("train", "train_images_per_s"), ("infer", "infer_images_per_s
 def f(v, spec):
     width = int(spec.split(".")[0])
     return format(v, spec) if v is not None else "-".rjust(width)
-print(f"card: {card}   batch {batch}, {steps} steps")
+print(f"card: {card}   batch {batch}, {steps} steps, batches {'copied from the host' if from_host else 'resident on the GPU'}")
 print(f"{'':6} {'galforge img/s':>15} {'PyTorch img/s':>15} {'galforge/PyTorch':>17}")
 for r in rows:
     print(f"{r['what']:6} {f(r['galforge_images_per_s'], '15.1f')} {f(r['pytorch_images_per_s'], '15.1f')} "
           f"{f(r['ratio_galforge_over_pytorch'], '17.3f')}")
-out = {"card": card, "batch": int(batch), "steps": int(steps), "jax_cuda_plugins": plugins,
+out = {"card": card, "batch": int(batch), "steps": int(steps), "from_host": from_host, "jax_cuda_plugins": plugins,
        "galforge": gf, "galforge_error": gf_err or None,
        "pytorch": pt, "pytorch_error": pt_err or None, "table": rows}
 with open(result, "w") as fh:

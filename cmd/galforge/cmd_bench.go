@@ -16,12 +16,14 @@ func newBenchCommand() *cobra.Command {
 	var o emulate.SpeedOptions
 	var widths string
 	var asJSON bool
+	var conv string
 	cnn := &cobra.Command{
-		Use:   "cnn [--backend go|cuda|xla:PLUGIN] [--batch 64] [--steps 20] [--size 64] [--bands 1] [--widths 32,64,128] [--json]",
+		Use:   "cnn [--backend go|cuda|xla:PLUGIN] [--batch 64] [--steps 20] [--size 64] [--bands 1] [--widths 32,64,128] [--conv auto|im2col|native] [--from-host] [--json]",
 		Short: "Training and inference images/s of the emulator network on synthetic stamps (bench/torch_cnn.py is the PyTorch twin)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Model = emulate.DefaultModelConfig()
+			o.Model.Conv = conv
 			if widths != "" {
 				o.Model.Widths = nil
 				for _, w := range strings.Split(widths, ",") {
@@ -57,6 +59,8 @@ func newBenchCommand() *cobra.Command {
 	cnn.Flags().IntVar(&o.Size, "size", 64, "stamp side, pixels")
 	cnn.Flags().IntVar(&o.Bands, "bands", 1, "input bands")
 	cnn.Flags().StringVar(&widths, "widths", "", "convolution widths (default 32,64,128)")
+	cnn.Flags().StringVar(&conv, "conv", "auto", "convolutions: auto (im2col on the Go backend, native elsewhere), im2col or native")
+	cnn.Flags().BoolVar(&o.FromHost, "from-host", false, "copy each batch from host memory (as real training does); by default it stays on the device, as in bench/torch_cnn.py")
 	cnn.Flags().BoolVar(&asJSON, "json", false, "print one JSON object")
 	cmd.AddCommand(cnn)
 	return cmd

@@ -9,6 +9,7 @@ import (
 	"io"
 	"iter"
 	"os"
+	"runtime"
 	"sync"
 
 	"github.com/klauspost/compress/zstd"
@@ -153,7 +154,7 @@ func open(path string, f *os.File) (*Reader, error) {
 		return nil, fail("%w: blocks end at %d holding %d examples; index at %d, footer says %d examples",
 			ErrCorrupt, next, count, indexOff, total)
 	}
-	r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1),
+	r.dec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(min(runtime.GOMAXPROCS(0), 8)),
 		zstd.WithDecoderMaxMemory(max(uint64(h.BlockSize*r.recLen)+1, 1<<27)))
 	if err != nil {
 		return nil, fail("%w", err)
@@ -181,12 +182,15 @@ func (r *Reader) Header() Header { return r.h }
 
 // rawBlock reads, decompresses and verifies block b, returning its
 // uncompressed records. The result must not be modified.
+// Different blocks are read and decompressed concurrently.
 func (r *Reader) rawBlock(b int) ([]byte, error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	if b == r.lastBlock {
-		return r.lastRaw, nil
+		raw := r.lastRaw
+		r.mu.Unlock()
+		return raw, nil
 	}
+	r.mu.Unlock()
 	comp, err := r.compressed(b)
 	if err != nil {
 		return nil, err
@@ -195,7 +199,9 @@ func (r *Reader) rawBlock(b int) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	r.mu.Lock()
 	r.lastBlock, r.lastRaw = b, raw
+	r.mu.Unlock()
 	return raw, nil
 }
 

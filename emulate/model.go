@@ -2,12 +2,15 @@ package emulate
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math"
+	"math/rand/v2"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/layers"
 	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
@@ -137,7 +140,8 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
 	x = m.dense(scope.In("hidden"), x, m.Dense, activation.TypeRelu)
-	return layers.Dense(scope.In("head"), x, true, nOut)
+	head := scope.In("head")
+	return layers.Dense(head.WithInitializer(hostInitializer(head, false, headInitScale)), x, true, nOut)
 }
 
 // transposed reports whether a layer from in to out features stores its
@@ -169,8 +173,8 @@ func (m ModelConfig) denseOnes(scope *model.Scope, x *Node, out int, act activat
 	layout := compute.DenseLayoutInputOutputs
 	wShape := shapes.Make(x.DType(), in, out)
 	tr := m.transposed(in, out)
+	ds = ds.WithInitializer(hostInitializer(ds, tr, 1))
 	if tr {
-		ds = ds.WithInitializer(heTransposed(scope.Store()))
 		layout = compute.DenseLayoutOutputsInput
 		wShape = shapes.Make(x.DType(), out, in)
 	}
@@ -188,16 +192,56 @@ func (m ModelConfig) denseOnes(scope *model.Scope, x *Node, out int, act activat
 	return nn.Dense(x, w, nil, layout, act)
 }
 
-// heTransposed is GoMLX's default He initialiser (normal, σ = √(2/fan-in),
-// zero biases) for weights stored [out, in]: the fan-in is the last axis.
-func heTransposed(store *model.Store) model.VariableInitializer {
+// headInitScale scales the initial weights of the output layer relative to
+// He's. 0 starts every network predicting, for each regression target, the
+// training mean with σ equal to the training spread (standardised 0 and
+// log σ = 0), and uniform class probabilities: the initial loss is then the
+// same small value whatever the seed, instead of being dominated by the
+// few outputs whose random log σ came out most negative.
+var headInitScale = 0.0
+
+// hostInitializer initialises the weight matrices of the network under
+// scope: He normal (σ = scale·√(2/fan-in), He et al. 2015) drawn on the host
+// from a PCG generator seeded by the store's initial seed and the scope's
+// path. The initial weights are thus the same on every backend (GoMLX's
+// in-graph generator gives different numbers on the pure-Go backend and on
+// XLA), for im2col and native convolutions alike, and do not depend on the
+// order in which variables are created. Biases (rank ≤ 1) start at zero.
+// transposed says that the matrix is stored [out, in] (fan-in on the last
+// axis) rather than [in, out].
+func hostInitializer(scope *model.Scope, transposed bool, scale float64) model.VariableInitializer {
+	path := scope.Scope()
 	return func(g *Graph, shape shapes.Shape) *Node {
 		if shape.Rank() <= 1 || !shape.DType.IsFloat() {
 			return Zeros(g, shape)
 		}
-		fanIn := shape.Dimensions[shape.Rank()-1]
-		return MulScalar(store.RandomNormal(g, shape), math.Sqrt(2/math.Max(1, float64(fanIn))))
+		fanIn := shape.Dimensions[0]
+		if transposed {
+			fanIn = shape.Dimensions[shape.Rank()-1]
+		}
+		sd := scale * math.Sqrt(2/math.Max(1, float64(fanIn)))
+		h := fnv.New64a()
+		h.Write([]byte(path))
+		rng := rand.New(rand.NewPCG(initSeed(scope.Store()), h.Sum64()))
+		v := make([]float32, shape.Size())
+		if sd != 0 {
+			for i := range v {
+				v[i] = float32(rng.NormFloat64() * sd)
+			}
+		}
+		return ConvertDType(Const(g, tensors.FromFlatDataAndDimensions(v, shape.Dimensions...)), shape.DType)
 	}
+}
+
+// initSeed is the seed of the initial weights: the store's
+// model.ParamInitialSeed (set by newNet from the run's seed).
+func initSeed(store *model.Store) uint64 {
+	if v, ok := store.GetParam(model.ParamInitialSeed); ok {
+		if s, ok := v.(int64); ok {
+			return uint64(s)
+		}
+	}
+	return 0
 }
 
 // conv3x3 is a 3×3 "same" convolution with bias and ReLU of x [B, H, W, C] to
@@ -217,9 +261,9 @@ func (m ModelConfig) conv3x3(scope *model.Scope, x *Node, out int, im2col, grad 
 	// Native: the same variables as layers.Dense creates, reshaped to an
 	// HWIO kernel.
 	ds := scope.In("dense")
+	ds = ds.WithInitializer(hostInitializer(ds, m.transposed(9*c, out), 1))
 	var kernel *Node
 	if m.transposed(9*c, out) {
-		ds = ds.WithInitializer(heTransposed(scope.Store()))
 		kernel = Transpose(ds.VariableWithShape("weights", shapes.Make(x.DType(), out, 9*c)).NodeValue(g), 0, 1)
 	} else {
 		kernel = ds.VariableWithShape("weights", shapes.Make(x.DType(), 9*c, out)).NodeValue(g)

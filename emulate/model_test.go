@@ -1,7 +1,10 @@
 package emulate
 
 import (
+	"hash/fnv"
 	"math"
+	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -23,7 +26,8 @@ func TestIm2colMatchesNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
-	defer func(g int) { convGroup = g }(convGroup)
+	defer func(g int, h float64) { convGroup, headInitScale = g, h }(convGroup, headInitScale)
+	headInitScale = 1 // a zero head would make every output 0 in both
 	for _, group := range []int{0, 2} {
 		convGroup = group
 		for _, layout := range []string{LayoutInOut, LayoutPerLayer} {
@@ -219,6 +223,8 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer be.Finalize()
+	defer func(h float64) { headInitScale = h }(headInitScale)
+	headInitScale = 1 // gradients reach every layer from the first step
 	const bs, s, nb = 3, 8, 2
 	ts := speedTargets()
 	x := make([]float32, bs*s*s*nb)
@@ -314,5 +320,77 @@ func TestTTACombine(t *testing.T) {
 	}
 	if len(Augmentations(0)) != 1 || len(Augmentations(20)) != 8 {
 		t.Error("Augmentations does not clamp")
+	}
+}
+
+// TestHostInitializer: the initial weights are drawn on the host (He normal
+// from PCG(seed, FNV-1a of the scope path)), so they do not depend on the
+// backend's random generator; the head starts at zero, so the first outputs
+// are all 0 (standardised mean, log σ = 0); another seed gives other weights.
+func TestHostInitializer(t *testing.T) {
+	be, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Finalize()
+	cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 1, Dense: 8, Conv: "im2col", WeightLayout: LayoutPerLayer}
+	const bs, s, nb = 2, 8, 1
+	x := make([]float32, bs*s*s*nb)
+	for i := range x {
+		x[i] = float32(math.Sin(float64(i)*0.37)) * 5
+	}
+	build := func(seed uint64) (*net, []float32) {
+		n := newNet(be, cfg, speedTargets(), seed)
+		e, err := model.NewExec(be, n.store, func(scope *model.Scope, x *Node) *Node { return n.forward(scope, x) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, s, s, nb))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n, tensors.MustCopyFlatData[float32](r[0])
+	}
+	weights := func(n *net, suffix string) (*model.Variable, []float32) {
+		for v := range n.store.IterVariables() {
+			if strings.HasSuffix(v.Path(), suffix) {
+				return v, tensors.MustCopyFlatData[float32](v.MustValue())
+			}
+		}
+		t.Fatalf("no variable %s", suffix)
+		return nil, nil
+	}
+	n, out := build(5)
+	for i, v := range out {
+		if v != 0 {
+			t.Fatalf("output %d of the untrained network is %v, want 0 (zero head)", i, v)
+		}
+	}
+	// The hidden layer (6·2·2 = 24 inputs → 8 outputs, stored [out, in] by
+	// the per-layer layout): σ = √(2/24), drawn in storage order.
+	v, w := weights(n, "/hidden/dense/weights")
+	if len(w) != 24*8 {
+		t.Fatalf("%s has %d values", v.Path(), len(w))
+	}
+	h := fnv.New64a()
+	h.Write([]byte(strings.TrimSuffix(v.Path(), "/weights")))
+	rng := rand.New(rand.NewPCG(initSeed(n.store), h.Sum64()))
+	for i := range w {
+		if want := float32(rng.NormFloat64() * math.Sqrt(2.0/24)); w[i] != want {
+			t.Fatalf("%s[%d] = %v, want %v", v.Path(), i, w[i], want)
+		}
+	}
+	if _, hw := weights(n, "/head/dense/weights"); slices.ContainsFunc(hw, func(x float32) bool { return x != 0 }) {
+		t.Errorf("head weights are not all 0")
+	}
+	n2, _ := build(5)
+	_, c := weights(n, "/block0_conv0/dense/weights")
+	_, c2 := weights(n2, "/block0_conv0/dense/weights")
+	if !slices.Equal(c, c2) {
+		t.Errorf("the same seed gave different convolution weights")
+	}
+	n3, _ := build(6)
+	if _, c3 := weights(n3, "/block0_conv0/dense/weights"); slices.Equal(c, c3) {
+		t.Errorf("seeds 5 and 6 gave the same convolution weights")
 	}
 }

@@ -45,15 +45,7 @@ func im2colMatchesNative(t *testing.T, be compute.Backend, cfg ModelConfig) {
 	}
 	outOf := func(im2col bool) []float32 {
 		n.im2col = im2col
-		e, err := model.NewExec(be, n.store, func(scope *model.Scope, x *Node) *Node { return n.forward(scope, x) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, s, s, nb))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tensors.MustCopyFlatData[float32](r[0])
+		return forwardOnce(t, be, n, x, bs, s, nb)
 	}
 	a, b := outOf(true), outOf(false)
 	if len(a) != bs*totalOutputs(speedTargets()) {
@@ -64,6 +56,21 @@ func im2colMatchesNative(t *testing.T, be compute.Backend, cfg ModelConfig) {
 			t.Fatalf("%s, group %d: output %d: im2col %v, native %v", cfg.WeightLayout, convGroup, i, a[i], b[i])
 		}
 	}
+}
+
+// forwardOnce runs n's inference graph once on x [bs, s, s, nb] (creating
+// the variables on a first call) and returns the flat outputs.
+func forwardOnce(t *testing.T, be compute.Backend, n *net, x []float32, bs, s, nb int) []float32 {
+	t.Helper()
+	e, err := model.NewExec(be, n.store, func(scope *model.Scope, x *Node) *Node { return n.forward(scope, x) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, s, s, nb))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float32](r[0])
 }
 
 // TestPreprocess: the input is asinh(sci/(stretch·median rms)); masked
@@ -341,15 +348,7 @@ func TestHostInitializer(t *testing.T) {
 	}
 	build := func(seed uint64) (*net, []float32) {
 		n := newNet(be, cfg, speedTargets(), seed)
-		e, err := model.NewExec(be, n.store, func(scope *model.Scope, x *Node) *Node { return n.forward(scope, x) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := e.Exec(tensors.FromFlatDataAndDimensions(x, bs, s, s, nb))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return n, tensors.MustCopyFlatData[float32](r[0])
+		return n, forwardOnce(t, be, n, x, bs, s, nb)
 	}
 	weights := func(n *net, suffix string) (*model.Variable, []float32) {
 		for v := range n.store.IterVariables() {

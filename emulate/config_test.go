@@ -1,0 +1,36 @@
+package emulate
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestConfigValidate: the defaults pass, and each impossible value is
+// reported with its key.
+func TestConfigValidate(t *testing.T) {
+	t.Parallel()
+	if err := DefaultConfig().Validate(); err != nil {
+		t.Fatalf("defaults: %v", err)
+	}
+	for _, c := range []struct {
+		want string
+		edit func(*Config)
+	}{
+		{"train.cache_mb = -1: must be 0 (off) or positive", func(c *Config) { c.CacheMB = -1 }},
+		{"train.shuffle_buffer = 0: must be positive", func(c *Config) { c.ShuffleBuffer = 0 }},
+		{"train.tta = 3: must be 1, 2, 4 or 8", func(c *Config) { c.TTA = 3 }},
+		{"train.transforms.q = sqrt: not one of train.targets", func(c *Config) { c.Transforms = map[string]string{"q": "sqrt"}; c.Targets = []string{"mag"} }},
+	} {
+		cfg := DefaultConfig()
+		c.edit(&cfg)
+		err := cfg.Validate()
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("got %v, want an error containing %q", err, c.want)
+		}
+	}
+	cfg := DefaultConfig()
+	cfg.CacheMB = 0 // off is allowed
+	if err := cfg.Validate(); err != nil {
+		t.Errorf("cache_mb = 0: %v", err)
+	}
+}

@@ -23,7 +23,12 @@ func newBenchCommand() *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Model = emulate.DefaultModelConfig()
-			o.Model.Conv = conv
+			switch conv {
+			case "auto", "im2col", "native":
+				o.Model.Conv = conv
+			default:
+				return usageError{fmt.Errorf("bench cnn: --conv %q: want auto, im2col or native", conv)}
+			}
 			if widths != "" {
 				o.Model.Widths = nil
 				for _, w := range strings.Split(widths, ",") {

@@ -142,11 +142,16 @@ func TestTrainConfigErrors(t *testing.T) {
 		{"train.val_fraction=0.9", "val_fraction"},
 		{"train.transforms.n=sqrt", "train.transforms.n"},
 		{"train.model.widths=[]", "train.model.widths"},
+		{"train.cache_mb=-5", "train.cache_mb"},
 	} {
 		_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir(), "--set", c.set)
 		if code != 2 || !strings.Contains(stderr, c.want) {
 			t.Errorf("case %d (%s): exit %d, %q; want exit 2 naming %q", i, c.set, code, stderr, c.want)
 		}
+	}
+	// bench cnn checks its flags before building anything.
+	if _, stderr, code := run(t, "bench", "cnn", "--conv", "fft"); code != 2 || !strings.Contains(stderr, "--conv") {
+		t.Errorf("bench cnn --conv fft: exit %d, %q", code, stderr)
 	}
 	// No shards yet: says what to run first.
 	_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir())

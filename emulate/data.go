@@ -3,9 +3,9 @@ package emulate
 import (
 	"context"
 	"fmt"
+	"iter"
 	"math"
 	"math/rand/v2"
-	"iter"
 	"path/filepath"
 	"runtime"
 	"slices"

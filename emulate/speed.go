@@ -162,8 +162,8 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 	}
 	inferSteps := max(1, o.Steps*bs/ib)
 	t0 = time.Now()
-	for range inferSteps {
-		if err := infer(true); err != nil {
+	for i := range inferSteps {
+		if err := infer(i == inferSteps-1); err != nil {
 			return res, fmt.Errorf("emulate: speed: inference: %w", err)
 		}
 	}

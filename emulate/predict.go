@@ -109,19 +109,34 @@ func (m *Model) Outputs(inputs []float32, n int) ([][]float32, error) {
 	}
 	nOut := m.net.nOut
 	out := make([][]float32, 0, n)
-	buf := make([]float32, m.Batch*per)
-	for i := 0; i < n; i += m.Batch {
-		k := min(m.Batch, n-i)
-		clear(buf)
-		copy(buf, inputs[i*per:(i+k)*per])
+	// Batches are built and moved to the device one or two ahead of the
+	// one running (deviceFeed).
+	type job struct {
+		t *tensors.Tensor
+		k int // real stamps in the batch; the rest is zero padding
+	}
+	jobs := func(yield func(job) bool) {
+		buf := make([]float32, m.Batch*per)
+		for i := 0; i < n; i += m.Batch {
+			k := min(m.Batch, n-i)
+			clear(buf)
+			copy(buf, inputs[i*per:(i+k)*per])
+			if !yield(job{tensors.FromFlatDataAndDimensions(buf, m.Batch, S, S, nb), k}) {
+				return
+			}
+		}
+	}
+	var feedErr error
+	for j := range deviceFeed(jobs, m.backend, func(j job) []*tensors.Tensor { return []*tensors.Tensor{j.t} }, feedDepth, &feedErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error
-			res, e = m.exec.Exec(tensors.FromFlatDataAndDimensions(buf, m.Batch, S, S, nb))
+			res, e = m.exec.Exec(j.t)
 			if e != nil {
 				panic(e)
 			}
 		})
+		j.t.FinalizeAll()
 		if err != nil {
 			return nil, fmt.Errorf("emulate: run the network: %w", err)
 		}
@@ -130,9 +145,12 @@ func (m *Model) Outputs(inputs []float32, n int) ([][]float32, error) {
 		if err != nil {
 			return nil, err
 		}
-		for j := range k {
-			out = append(out, flat[j*nOut:(j+1)*nOut])
+		for r := range j.k {
+			out = append(out, flat[r*nOut:(r+1)*nOut])
 		}
+	}
+	if feedErr != nil {
+		return nil, feedErr
 	}
 	return out, nil
 }

@@ -24,8 +24,9 @@ type SpeedOptions struct {
 	InferBatch int         // inference batch (default 256)
 	Steps      int         // timed training steps (default 20)
 	Warmup     int         // untimed steps first, compilation included (default 2)
-	// FromHost makes every step copy its batch from host memory, as real
-	// training does. By default the batch is made once and stays on the
+	// FromHost gives every step a new batch made in host memory and copied
+	// to the device ahead of the step by a second goroutine (deviceFeed),
+	// as real training and prediction do. By default the batch is made once and stays on the
 	// device, as bench/torch_cnn.py keeps it (the comparable figure).
 	FromHost bool
 }
@@ -100,12 +101,8 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(lab, bs, ns), tensors.FromFlatDataAndDimensions(mask, bs, len(ts))}}
 	}
 	resident := newBatch() // moved to the device by its first step, then reused
-	step := func(wait bool) error {
+	step := func(b train.Batch, wait bool) error {
 		return exceptions.TryCatch[error](func() {
-			b := resident
-			if o.FromHost {
-				b = newBatch()
-			}
 			ms, err := tr.TrainStep(b)
 			if err != nil {
 				panic(err)
@@ -118,16 +115,45 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 			}
 		})
 	}
-	for range o.Warmup {
-		if err := step(true); err != nil {
-			return res, fmt.Errorf("emulate: speed: train step: %w", err)
+	// steps runs n training steps, the last one waiting for its metrics.
+	// From host memory, each step gets a new batch that deviceFeed copies
+	// to the device while the previous steps run, as the training loop does.
+	steps := func(n int) error {
+		if !o.FromHost {
+			for i := range n {
+				if err := step(resident, i == n-1); err != nil {
+					return err
+				}
+			}
+			return nil
 		}
+		var feedErr error
+		fresh := func(yield func(train.Batch) bool) {
+			for range n {
+				if !yield(newBatch()) {
+					return
+				}
+			}
+		}
+		i := 0
+		for b := range deviceFeed(fresh, be, trainBatchTensors, feedDepth, &feedErr) {
+			err := step(b, i == n-1)
+			for _, t := range trainBatchTensors(b) {
+				t.FinalizeAll()
+			}
+			if err != nil {
+				return err
+			}
+			i++
+		}
+		return feedErr
+	}
+	if err := steps(o.Warmup); err != nil {
+		return res, fmt.Errorf("emulate: speed: train step: %w", err)
 	}
 	t0 := time.Now()
-	for i := range o.Steps {
-		if err := step(i == o.Steps-1); err != nil {
-			return res, fmt.Errorf("emulate: speed: train step: %w", err)
-		}
+	if err := steps(o.Steps); err != nil {
+		return res, fmt.Errorf("emulate: speed: train step: %w", err)
 	}
 	trainSec := time.Since(t0).Seconds()
 
@@ -141,12 +167,8 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 		xi[i] = x[i%len(x)]
 	}
 	residentIn := tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb)
-	infer := func(wait bool) error {
+	infer := func(in *tensors.Tensor, wait bool) error {
 		return exceptions.TryCatch[error](func() {
-			in := residentIn
-			if o.FromHost {
-				in = tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb)
-			}
 			r, err := exec.Exec(in)
 			if err != nil {
 				panic(err)
@@ -157,15 +179,43 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 			r[0].FinalizeAll()
 		})
 	}
-	if err := infer(true); err != nil {
+	// infers runs n inference batches, the last one waiting for its output;
+	// from host memory through deviceFeed, as Model.Outputs does.
+	infers := func(n int) error {
+		if !o.FromHost {
+			for i := range n {
+				if err := infer(residentIn, i == n-1); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		var feedErr error
+		fresh := func(yield func(*tensors.Tensor) bool) {
+			for range n {
+				if !yield(tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb)) {
+					return
+				}
+			}
+		}
+		i := 0
+		for in := range deviceFeed(fresh, be, func(t *tensors.Tensor) []*tensors.Tensor { return []*tensors.Tensor{t} }, feedDepth, &feedErr) {
+			err := infer(in, i == n-1)
+			in.FinalizeAll()
+			if err != nil {
+				return err
+			}
+			i++
+		}
+		return feedErr
+	}
+	if err := infers(1); err != nil {
 		return res, fmt.Errorf("emulate: speed: inference: %w", err)
 	}
 	inferSteps := max(1, o.Steps*bs/ib)
 	t0 = time.Now()
-	for i := range inferSteps {
-		if err := infer(i == inferSteps-1); err != nil {
-			return res, fmt.Errorf("emulate: speed: inference: %w", err)
-		}
+	if err := infers(inferSteps); err != nil {
+		return res, fmt.Errorf("emulate: speed: inference: %w", err)
 	}
 	inferSec := time.Since(t0).Seconds()
 	conv := "native"

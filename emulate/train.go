@@ -240,7 +240,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		var lossSum float64
 		var steps int
 		var streamErr error
-		for batch := range prefetch(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), 2) {
+		for batch := range deviceFeed(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth, &streamErr) {
 			var ms []*tensors.Tensor
 			err := exceptions.TryCatch[error](func() {
 				var e error
@@ -272,7 +272,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		if err != nil {
 			return nil, err
 		}
-		val, score, err := evalLoss(ctx, lossExec, d, PartVal, c, S, nb, nSlots, nT)
+		val, score, err := evalLoss(ctx, backend, lossExec, d, PartVal, c, S, nb, nSlots, nT)
 		lossExec.Finalize()
 		if err != nil {
 			return nil, err
@@ -438,10 +438,10 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augm
 // evalLoss returns the mean loss and the mean score over a split: each
 // batch's values (padding masked out) weighted by its number of real
 // examples.
-func evalLoss(ctx context.Context, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
+func evalLoss(ctx context.Context, be compute.Backend, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
 	var streamErr error
 	n := 0
-	for b := range batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr) {
+	for b := range deviceFeed(batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth, &streamErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error

@@ -68,7 +68,7 @@ func TestMomentFeatures(t *testing.T) {
 				cxx, cyy, cxy := pyy/pd, pxx/pd, -pxy/pd
 				// Level: ∫wI / ∫w, w = exp(−r²/2σ²).
 				mu := [2]float64{(yy*p.dx - xy*p.dy) / det, (-xy*p.dx + xx*p.dy) / det} // Σ⁻¹δ
-				m := [2]float64{cxx*mu[0] + cxy*mu[1], cxy*mu[0] + cyy*mu[1]}          // P⁻¹Σ⁻¹δ
+				m := [2]float64{cxx*mu[0] + cxy*mu[1], cxy*mu[0] + cyy*mu[1]}           // P⁻¹Σ⁻¹δ
 				quad := (yy*p.dx*p.dx-2*xy*p.dx*p.dy+xx*p.dy*p.dy)/det - (mu[0]*m[0] + mu[1]*m[1])
 				level := p.amp * math.Exp(-quad/2) / (math.Sqrt(pd) * sg * sg)
 				want := [momentFeatureCount]float64{level, (cxx - cyy) / (cxx + cyy), 2 * cxy / (cxx + cyy), (cxx + cyy) / (sg * sg)}

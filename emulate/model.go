@@ -29,10 +29,6 @@ type ModelConfig struct {
 	ConvsPerBlock int `mapstructure:"convs_per_block" json:"convs_per_block"`
 	// Dense is the width of the hidden fully-connected layer. Default 256.
 	Dense int `mapstructure:"dense" json:"dense"`
-	// Moments are the widths σ (pixels) of the Gaussian windows of the
-	// image-moment features (momentFeatures) given to the hidden layer
-	// beside the convolutions' features; empty: none.
-	Moments []float64 `mapstructure:"moments" json:"moments,omitempty"`
 	// Conv selects the convolution implementation: "auto" (im2col on the
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
@@ -73,14 +69,6 @@ func (m ModelConfig) Validate(inputSize int) error {
 	}
 	if m.Dense <= 0 {
 		return fmt.Errorf("train.model.dense = %d: must be positive", m.Dense)
-	}
-	if len(m.Moments) > maxMomentWindows {
-		return fmt.Errorf("train.model.moments: %d windows, at most %d", len(m.Moments), maxMomentWindows)
-	}
-	for i, w := range m.Moments {
-		if !(w > 0) || math.IsInf(w, 0) {
-			return fmt.Errorf("train.model.moments[%d] = %v: must be a positive number of pixels", i, w)
-		}
 	}
 	switch m.Conv {
 	case "auto", "im2col", "native":
@@ -145,16 +133,12 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 		}
 		parts[i] = xi
 	}
-	in := x
 	x = parts[0]
 	if groups > 1 {
 		x = Concatenate(parts, 0)
 	}
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
-	if len(m.Moments) > 0 {
-		x = Concatenate([]*Node{x, momentFeatures(in, m.Moments)}, 1)
-	}
 	x = m.dense(scope.In("hidden"), x, m.Dense, activation.TypeRelu)
 	head := scope.In("head")
 	return layers.Dense(head.WithInitializer(hostInitializer(head, false, headInitScale)), x, true, nOut)

@@ -163,11 +163,7 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 		names = append(names, n)
 	}
 	fmt.Fprintf(w, "| targets | %s |\n", strings.Join(names, ", "))
-	moments := ""
-	if len(s.Model.Moments) > 0 {
-		moments = fmt.Sprintf(", image-moment features in Gaussian windows of σ = %v px", s.Model.Moments)
-	}
-	fmt.Fprintf(w, "| network | conv widths %v × %d per block%s, dense %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, moments, s.Model.Dense, s.Training.Parameters)
+	fmt.Fprintf(w, "| network | conv widths %v × %d per block, dense %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, s.Model.Dense, s.Training.Parameters)
 	fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)

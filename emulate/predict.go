@@ -136,12 +136,12 @@ func (m *Model) Outputs(inputs []float32, n int) ([][]float32, error) {
 				panic(e)
 			}
 		})
-		j.t.FinalizeAll()
 		if err != nil {
 			return nil, fmt.Errorf("emulate: run the network: %w", err)
 		}
-		flat, err := tensors.CopyFlatData[float32](res[0])
+		flat, err := tensors.CopyFlatData[float32](res[0]) // waits for the batch
 		res[0].FinalizeAll()
+		j.t.FinalizeAll()
 		if err != nil {
 			return nil, err
 		}

@@ -252,7 +252,10 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 			if err != nil {
 				return nil, fmt.Errorf("emulate: train step (epoch %d): %w", epoch, err)
 			}
-			l := scalarOf(ms[0])
+			l := scalarOf(ms[0]) // waits for the step
+			for _, t := range batchTensors(batch) {
+				t.FinalizeAll() // the batch's device copy, now rather than at a garbage collection
+			}
 			for _, t := range ms {
 				t.FinalizeAll()
 			}
@@ -455,6 +458,9 @@ func evalLoss(ctx context.Context, be compute.Backend, lossExec *model.Exec, d *
 		}
 		loss += scalarOf(res[0]) * float64(b.N)
 		score += scalarOf(res[1]) * float64(b.N)
+		for _, t := range batchTensors(b) {
+			t.FinalizeAll()
+		}
 		n += b.N
 		for _, r := range res {
 			r.FinalizeAll()

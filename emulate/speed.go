@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -93,14 +94,14 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 	for i := range mask {
 		mask[i] = 1
 	}
-	// step runs one training step; with wait it also copies the step's
-	// metrics to the host, so that an asynchronous backend (XLA on a GPU)
-	// has finished the work before the clock stops.
 	newBatch := func() train.Batch {
 		return train.Batch{Inputs: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(x, bs, s, s, nb)},
 			Labels: []*tensors.Tensor{tensors.FromFlatDataAndDimensions(lab, bs, ns), tensors.FromFlatDataAndDimensions(mask, bs, len(ts))}}
 	}
 	resident := newBatch() // moved to the device by its first step, then reused
+	// step runs one training step; with wait it also copies the step's
+	// metrics to the host, so that an asynchronous backend (XLA on a GPU)
+	// has finished the work before the clock stops.
 	step := func(b train.Batch, wait bool) error {
 		return exceptions.TryCatch[error](func() {
 			ms, err := tr.TrainStep(b)
@@ -116,37 +117,8 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 		})
 	}
 	// steps runs n training steps, the last one waiting for its metrics.
-	// From host memory, each step gets a new batch that deviceFeed copies
-	// to the device while the previous steps run, as the training loop does.
 	steps := func(n int) error {
-		if !o.FromHost {
-			for i := range n {
-				if err := step(resident, i == n-1); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		var feedErr error
-		fresh := func(yield func(train.Batch) bool) {
-			for range n {
-				if !yield(newBatch()) {
-					return
-				}
-			}
-		}
-		i := 0
-		for b := range deviceFeed(fresh, be, trainBatchTensors, feedDepth, &feedErr) {
-			err := step(b, i == n-1)
-			for _, t := range trainBatchTensors(b) {
-				t.FinalizeAll()
-			}
-			if err != nil {
-				return err
-			}
-			i++
-		}
-		return feedErr
+		return repeatSteps(n, o.FromHost, be, resident, newBatch, trainBatchTensors, step)
 	}
 	if err := steps(o.Warmup); err != nil {
 		return res, fmt.Errorf("emulate: speed: train step: %w", err)
@@ -179,35 +151,11 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 			r[0].FinalizeAll()
 		})
 	}
-	// infers runs n inference batches, the last one waiting for its output;
-	// from host memory through deviceFeed, as Model.Outputs does.
+	// infers runs n inference batches, the last one waiting for its output.
 	infers := func(n int) error {
-		if !o.FromHost {
-			for i := range n {
-				if err := infer(residentIn, i == n-1); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		var feedErr error
-		fresh := func(yield func(*tensors.Tensor) bool) {
-			for range n {
-				if !yield(tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb)) {
-					return
-				}
-			}
-		}
-		i := 0
-		for in := range deviceFeed(fresh, be, func(t *tensors.Tensor) []*tensors.Tensor { return []*tensors.Tensor{t} }, feedDepth, &feedErr) {
-			err := infer(in, i == n-1)
-			in.FinalizeAll()
-			if err != nil {
-				return err
-			}
-			i++
-		}
-		return feedErr
+		return repeatSteps(n, o.FromHost, be, residentIn,
+			func() *tensors.Tensor { return tensors.FromFlatDataAndDimensions(xi, ib, s, s, nb) },
+			func(t *tensors.Tensor) []*tensors.Tensor { return []*tensors.Tensor{t} }, infer)
 	}
 	if err := infers(1); err != nil {
 		return res, fmt.Errorf("emulate: speed: inference: %w", err)
@@ -235,4 +183,39 @@ func speedTargets() []Target {
 		ts = append(ts, Target{Name: name, Kind: Regression, Transform: TransformNone, Std: 1, Column: i})
 	}
 	return append(ts, Target{Name: "pa_deg", Kind: Regression, Transform: TransformAngle180, Column: 4})
+}
+
+// repeatSteps calls run n times, the last time with wait set: on resident
+// every time, or, fromHost, on a new value from fresh each time, copied to
+// the device ahead of its step by deviceFeed (as the training loop and
+// Model.Outputs do) and freed after it.
+func repeatSteps[T any](n int, fromHost bool, be compute.Backend, resident T, fresh func() T, tensorsOf func(T) []*tensors.Tensor, run func(v T, wait bool) error) error {
+	if !fromHost {
+		for i := range n {
+			if err := run(resident, i == n-1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var feedErr error
+	values := func(yield func(T) bool) {
+		for range n {
+			if !yield(fresh()) {
+				return
+			}
+		}
+	}
+	i := 0
+	for v := range deviceFeed(values, be, tensorsOf, feedDepth, &feedErr) {
+		err := run(v, i == n-1)
+		for _, t := range tensorsOf(v) {
+			t.FinalizeAll()
+		}
+		if err != nil {
+			return err
+		}
+		i++
+	}
+	return feedErr
 }

@@ -73,6 +73,9 @@ func NewBackend(config string) (b compute.Backend, err error) {
 			err = fmt.Errorf("emulate: backend %q: %v", config, r)
 		}
 	}()
+	if _, err := feedDepthFromEnv(); err != nil {
+		return nil, err
+	}
 	os.Setenv("GOMLX_NO_AUTO_INSTALL", "1") // never download anything
 	b, err = compute.NewWithConfig(config)
 	if err != nil {

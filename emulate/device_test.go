@@ -28,7 +28,7 @@ func TestDeviceFeed(t *testing.T) {
 	one := func(t *tensors.Tensor) []*tensors.Tensor { return []*tensors.Tensor{t} }
 	var feedErr error
 	i := 0
-	for x := range deviceFeed(seq, be, one, feedDepth, &feedErr) {
+	for x := range deviceFeed(seq, be, one, defaultFeedDepth, &feedErr) {
 		if !x.IsOnDevice(0) {
 			t.Errorf("value %d: not on the device", i)
 		}
@@ -41,9 +41,9 @@ func TestDeviceFeed(t *testing.T) {
 	if feedErr != nil || i != n {
 		t.Fatalf("%d values, error %v; want %d, nil", i, feedErr, n)
 	}
-	// Early stop: the producer, up to feedDepth values ahead, must exit.
+	// Early stop: the producer, up to defaultFeedDepth values ahead, must exit.
 	i = 0
-	for range deviceFeed(seq, be, one, feedDepth, &feedErr) {
+	for range deviceFeed(seq, be, one, defaultFeedDepth, &feedErr) {
 		if i++; i == 2 {
 			break
 		}
@@ -58,11 +58,55 @@ func TestDeviceFeed(t *testing.T) {
 	}
 	dead.Finalize()
 	i = 0
-	for range deviceFeed(seq, dead, one, feedDepth, &feedErr) {
+	for range deviceFeed(seq, dead, one, defaultFeedDepth, &feedErr) {
 		i++
 	}
 	if i != 0 || feedErr == nil || !strings.Contains(feedErr.Error(), "to the device") || !strings.Contains(feedErr.Error(), "(Float32)[2]") {
 		t.Errorf("finalized backend: %d values, error %v", i, feedErr)
+	}
+}
+
+// TestFeedDepthEnv: GALFORGE_FEED_DEPTH sets the depth, 0 passes the
+// sequence through untouched (the tensors stay on the host), and a bad value
+// is an error from NewBackend naming the variable.
+func TestFeedDepthEnv(t *testing.T) {
+	t.Setenv(FeedDepthEnv, "")
+	if d := feedDepth(); d != defaultFeedDepth {
+		t.Errorf("unset: depth %d, want %d", d, defaultFeedDepth)
+	}
+	t.Setenv(FeedDepthEnv, " 5")
+	if d := feedDepth(); d != 5 {
+		t.Errorf("5: depth %d", d)
+	}
+	t.Setenv(FeedDepthEnv, "0")
+	be, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer be.Finalize()
+	seq := func(yield func(*tensors.Tensor) bool) {
+		for i := range 3 {
+			if !yield(tensors.FromFlatDataAndDimensions([]float32{float32(i)}, 1)) {
+				return
+			}
+		}
+	}
+	var feedErr error
+	n := 0
+	for x := range deviceFeed(seq, be, func(t *tensors.Tensor) []*tensors.Tensor { return []*tensors.Tensor{t} }, feedDepth(), &feedErr) {
+		if x.IsOnDevice(0) {
+			t.Errorf("depth 0: value %d was copied to the device", n)
+		}
+		n++
+	}
+	if n != 3 || feedErr != nil {
+		t.Errorf("depth 0: %d values, error %v", n, feedErr)
+	}
+	for _, bad := range []string{"-1", "17", "two"} {
+		t.Setenv(FeedDepthEnv, bad)
+		if _, err := NewBackend("go"); err == nil || !strings.Contains(err.Error(), FeedDepthEnv) {
+			t.Errorf("%s=%q: error %v, want one naming the variable", FeedDepthEnv, bad, err)
+		}
 	}
 }
 

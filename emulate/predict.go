@@ -127,7 +127,7 @@ func (m *Model) Outputs(inputs []float32, n int) ([][]float32, error) {
 		}
 	}
 	var feedErr error
-	for j := range deviceFeed(jobs, m.backend, func(j job) []*tensors.Tensor { return []*tensors.Tensor{j.t} }, feedDepth, &feedErr) {
+	for j := range deviceFeed(jobs, m.backend, func(j job) []*tensors.Tensor { return []*tensors.Tensor{j.t} }, feedDepth(), &feedErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error

@@ -207,7 +207,7 @@ func repeatSteps[T any](n int, fromHost bool, be compute.Backend, resident T, fr
 		}
 	}
 	i := 0
-	for v := range deviceFeed(values, be, tensorsOf, feedDepth, &feedErr) {
+	for v := range deviceFeed(values, be, tensorsOf, feedDepth(), &feedErr) {
 		err := run(v, i == n-1)
 		for _, t := range tensorsOf(v) {
 			t.FinalizeAll()

@@ -240,7 +240,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		var lossSum float64
 		var steps int
 		var streamErr error
-		for batch := range deviceFeed(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth, &streamErr) {
+		for batch := range deviceFeed(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth(), &streamErr) {
 			var ms []*tensors.Tensor
 			err := exceptions.TryCatch[error](func() {
 				var e error
@@ -444,7 +444,7 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augm
 func evalLoss(ctx context.Context, be compute.Backend, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
 	var streamErr error
 	n := 0
-	for b := range deviceFeed(batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth, &streamErr) {
+	for b := range deviceFeed(batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth(), &streamErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error

@@ -50,10 +50,10 @@ func ScoreName(t Target) string {
 // the standard deviation of the training truths otherwise (e.g. 0.87 mag for
 // magnitudes uniform in 18–24).
 func outlierThreshold(t Target) float64 {
-	switch t.Transform {
-	case TransformLog10:
+	switch {
+	case t.Transform == TransformLog10:
 		return 0.1
-	case TransformAngle180:
+	case t.IsAngle():
 		return 10
 	}
 	return 0.5 * t.Std
@@ -86,11 +86,11 @@ func Evaluate(targets []Target, metas []Meta, preds [][]Prediction) Evaluation {
 		name, unit := ScoreName(t), t.Unit
 		var r metrics.Regression
 		period := 0.0
-		switch t.Transform {
-		case TransformAngle180:
+		switch {
+		case t.IsAngle():
 			r = metrics.EvalAngle(name, ys, fs, ss, outlierThreshold(t))
 			period = 180
-		case TransformLog10:
+		case t.Transform == TransformLog10:
 			unit = "dex"
 			r = metrics.EvalRegression(name, unit, ys, fs, ss, outlierThreshold(t))
 		default:

@@ -17,6 +17,8 @@
 #   prebuilt binary to use instead of building bin/galforge),
 #   GALFORGE_SITE_PACKAGES (default: where the plugin was found),
 #   HALF_TIMEOUT (seconds per half, default 300), BUILD_TIMEOUT (default 300),
+#   GALFORGE_FEED_DEPTH (passed to galforge: batches copied to the GPU ahead of
+#   the step with --from-host, default 2; 0 copies inside the step),
 #   GOPROXY (default off: a missing toolchain/module fails at once instead of
 #   hanging on the network; set GOPROXY=https://proxy.golang.org to allow it).
 #

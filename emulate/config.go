@@ -22,11 +22,9 @@ type Config struct {
 	// column a regression. Default [mag, re_arcsec, n, q, pa_deg].
 	Targets []string `mapstructure:"targets"`
 	// Transforms overrides the transform of a regression target: "none",
-	// "log10", "angle180" (an angle in degrees with period 180°, learnt as
-	// cos 2θ, sin 2θ) or "angle180e" (the position angle of an ellipse,
-	// learnt as its ellipticity vector ε(cos 2θ, sin 2θ), ε = (1 − q)/(1 + q)
-	// from the truth column q). By default sizes (`re*`) and `mass_ratio`
-	// take log10, `pa_deg` takes angle180, everything else none.
+	// "log10" or "angle180" (an angle in degrees with period 180°, learnt as
+	// cos 2θ, sin 2θ). By default sizes (`re*`) and `mass_ratio` take log10,
+	// `pa_deg` takes angle180, everything else none.
 	Transforms map[string]string `mapstructure:"transforms"`
 	// Bands are the shard bands fed to the network, in order; empty means all
 	// of the shard's bands.
@@ -142,9 +140,9 @@ func (c Config) Validate() error {
 			bad("transforms."+k, v, "not one of train.targets")
 		}
 		switch v {
-		case TransformNone, TransformLog10, TransformAngle180, TransformAngle180E:
+		case TransformNone, TransformLog10, TransformAngle180:
 		default:
-			bad("transforms."+k, v, "want none, log10, angle180 or angle180e")
+			bad("transforms."+k, v, "want none, log10 or angle180")
 		}
 	}
 	if !(c.Stretch > 0) || math.IsInf(c.Stretch, 0) {

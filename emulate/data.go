@@ -286,29 +286,6 @@ func (d *Data) split(c Config, seed uint64) {
 func (d *Data) standardise() error {
 	for ti := range d.Targets {
 		t := &d.Targets[ti]
-		if t.Transform == TransformAngle180E {
-			// The RMS of ε over the valid labels: ε(cos 2θ, sin 2θ)/Std
-			// has unit mean square.
-			var s2 float64
-			n := 0
-			for _, r := range d.splits[PartTrain] {
-				tr := d.meta[r.file][d.index(r)].Truth
-				e, ok := ellipticity(float64(tr[t.QColumn]))
-				if !ok || math.IsNaN(float64(tr[t.Column])) {
-					continue
-				}
-				s2 += e * e
-				n++
-			}
-			if n == 0 {
-				return fmt.Errorf("emulate: target %s (angle180e) has no valid angle and axis ratio in the training split", t.Name)
-			}
-			t.Mean, t.Std = 0, math.Sqrt(s2/float64(n))
-			if !(t.Std > 0) {
-				return fmt.Errorf("emulate: target %s (angle180e): every training galaxy is round (q = 1), so the angle cannot be learnt", t.Name)
-			}
-			continue
-		}
 		if t.Kind != Regression || t.Transform == TransformAngle180 {
 			continue
 		}
@@ -564,14 +541,10 @@ func labels(targets []Target, e *Example, lab, mask []float32) {
 	si := 0
 	for ti, t := range targets {
 		y := float64(e.Meta.Truth[t.Column])
-		if t.IsAngle() && !math.IsNaN(y) {
+		if t.Transform == TransformAngle180 && !math.IsNaN(y) {
 			y = e.Aug.PA(y)
 		}
-		q := math.NaN()
-		if t.Transform == TransformAngle180E {
-			q = float64(e.Meta.Truth[t.QColumn])
-		}
-		if t.encode(lab[si:si+t.Slots()], y, q) {
+		if t.encode(lab[si:si+t.Slots()], y) {
 			mask[ti] = 1
 		} else {
 			mask[ti] = 0

@@ -50,10 +50,10 @@ func ScoreName(t Target) string {
 // the standard deviation of the training truths otherwise (e.g. 0.87 mag for
 // magnitudes uniform in 18–24).
 func outlierThreshold(t Target) float64 {
-	switch {
-	case t.Transform == TransformLog10:
+	switch t.Transform {
+	case TransformLog10:
 		return 0.1
-	case t.IsAngle():
+	case TransformAngle180:
 		return 10
 	}
 	return 0.5 * t.Std
@@ -86,11 +86,11 @@ func Evaluate(targets []Target, metas []Meta, preds [][]Prediction) Evaluation {
 		name, unit := ScoreName(t), t.Unit
 		var r metrics.Regression
 		period := 0.0
-		switch {
-		case t.IsAngle():
+		switch t.Transform {
+		case TransformAngle180:
 			r = metrics.EvalAngle(name, ys, fs, ss, outlierThreshold(t))
 			period = 180
-		case t.Transform == TransformLog10:
+		case TransformLog10:
 			unit = "dex"
 			r = metrics.EvalRegression(name, unit, ys, fs, ss, outlierThreshold(t))
 		default:

@@ -55,7 +55,7 @@ func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly b
 			idx := ConvertDType(col(lab, s), dtypes.Int32)
 			oh := OneHot(idx, len(t.Classes), dt)
 			l = Neg(ReduceSum(Mul(oh, LogSoftmax(logits, -1)), -1))
-		case t.IsAngle():
+		case t.Transform == TransformAngle180:
 			l = Add(nll(col(lab, s), col(out, o), col(out, o+2)), nll(col(lab, s+1), col(out, o+1), col(out, o+3)))
 		default:
 			l = nll(col(lab, s), col(out, o), col(out, o+1))

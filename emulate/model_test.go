@@ -113,52 +113,6 @@ func TestAngleDecode(t *testing.T) {
 	}
 }
 
-// TestAngle180E: the ellipticity-vector labels of angle180e are
-// ε(cos 2θ', sin 2θ')/Std with θ' the augmented angle and ε = (1−q)/(1+q);
-// a round galaxy's label is the zero vector, an invalid axis ratio masks the
-// label; the label decodes back to θ' (whatever its length) with the same σ
-// as angle180 for the same relative component errors.
-func TestAngle180E(t *testing.T) {
-	const std = 0.3
-	tg := Target{Name: "pa_deg", Kind: Regression, Transform: TransformAngle180E, Std: std, Column: 1, QColumn: 0}
-	if !tg.IsAngle() || tg.Slots() != 2 || tg.Outputs() != 4 {
-		t.Fatalf("angle180e: IsAngle %v, %d slots, %d outputs", tg.IsAngle(), tg.Slots(), tg.Outputs())
-	}
-	lab := make([]float32, 2)
-	mask := make([]float32, 1)
-	for _, c := range []struct{ q, pa float64 }{{0.5, 30}, {0.2, -75}, {0.9, 10}} {
-		for _, a := range []Augmentation{{}, {Rot: 1}, {Rot: 3, Flip: true}} {
-			e := &Example{Meta: Meta{Truth: []float32{float32(c.q), float32(c.pa)}}, Aug: a}
-			labels([]Target{tg}, e, lab, mask)
-			th := a.PA(float64(float32(c.pa)))
-			eps := (1 - float64(float32(c.q))) / (1 + float64(float32(c.q)))
-			r := 2 * th * math.Pi / 180
-			want := []float64{eps * math.Cos(r) / std, eps * math.Sin(r) / std}
-			if mask[0] != 1 || math.Abs(float64(lab[0])-want[0]) > 1e-6 || math.Abs(float64(lab[1])-want[1]) > 1e-6 {
-				t.Errorf("q %g, PA %g, aug %+v: label %v mask %v, want %v", c.q, c.pa, a, lab, mask[0], want)
-			}
-			ls := float32(math.Log(0.1 * eps / std)) // 10 % of the vector's length on each component
-			p := tg.decode([]float32{lab[0], lab[1], ls, ls})
-			if math.Abs(wrap180(p.Value-th)) > 1e-3 {
-				t.Errorf("q %g, PA %g, aug %+v: decoded %g, want %g", c.q, c.pa, a, p.Value, th)
-			}
-			if want := 0.05 * 180 / math.Pi; math.Abs(p.Sigma-want) > 1e-3*want {
-				t.Errorf("q %g: σ %g, want %g", c.q, p.Sigma, want)
-			}
-		}
-	}
-	for _, c := range []struct {
-		q    float32
-		mask float32
-	}{{1, 1}, {0, 0}, {1.2, 0}, {float32(math.NaN()), 0}} {
-		e := &Example{Meta: Meta{Truth: []float32{c.q, 40}}}
-		labels([]Target{tg}, e, lab, mask)
-		if mask[0] != c.mask || lab[0] != 0 || lab[1] != 0 {
-			t.Errorf("q %g: label %v mask %v, want zero label, mask %v", c.q, lab, mask[0], c.mask)
-		}
-	}
-}
-
 // TestIm2colGradient: the patches built with shifted Pads carry the same
 // gradient, with respect to the input and to the kernel, as the backend's
 // native convolution (for the patches' custom gradient).

@@ -70,7 +70,7 @@ func (s *Spec) validate() error {
 		return errors.New("missing stamp_size, bands, targets or stretch")
 	}
 	for _, t := range s.Targets {
-		if t.Kind == Regression && t.Transform != TransformAngle180 && !(t.Std > 0) { // angle180e needs its ε scale too
+		if t.Kind == Regression && t.Transform != TransformAngle180 && !(t.Std > 0) {
 			return fmt.Errorf("target %s: std %v", t.Name, t.Std)
 		}
 	}
@@ -256,7 +256,7 @@ func combineTTA(ts []Target, augs []Augmentation, views [][]Prediction) []Predic
 				}
 			}
 			out[ti] = Prediction{Value: float64(argmax(p)), Probs: p}
-		case t.IsAngle():
+		case t.Transform == TransformAngle180:
 			var c, s, s2 float64
 			th := make([]float64, len(views))
 			for k, v := range views {

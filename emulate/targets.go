@@ -14,18 +14,7 @@ const (
 	TransformNone     = "none"     // learn the value as it is
 	TransformLog10    = "log10"    // learn log10 of a positive value
 	TransformAngle180 = "angle180" // an angle in degrees with period 180°, learnt as (cos 2θ, sin 2θ)
-	// TransformAngle180E is the position angle of an ellipse whose axis
-	// ratio q is the truth column AxisRatioColumn, learnt as the ellipticity
-	// vector ε(cos 2θ, sin 2θ), ε = (1 − q)/(1 + q), standardised by the
-	// RMS of ε over the training split. Unlike the unit vector of angle180,
-	// which jumps as a shape passes through round, the ellipticity vector
-	// is a smooth (for small ε linear) function of the image; the angle is
-	// read from its direction as for angle180.
-	TransformAngle180E = "angle180e"
 )
-
-// AxisRatioColumn is the truth column TransformAngle180E takes ε from.
-const AxisRatioColumn = "q"
 
 // Target kinds.
 const (
@@ -44,36 +33,17 @@ type Target struct {
 	Unit string `json:"unit,omitempty"`
 	// Kind is Regression or Class.
 	Kind string `json:"kind"`
-	// Transform is TransformNone, TransformLog10, TransformAngle180 or
-	// TransformAngle180E (regression only).
+	// Transform is TransformNone, TransformLog10 or TransformAngle180
+	// (regression only).
 	Transform string `json:"transform,omitempty"`
 	// Classes are the class names (class only); the shard stores the index.
 	Classes []string `json:"classes,omitempty"`
 	// Mean and Std standardise the transformed value (regression, not
-	// angle180), measured on the training split; for angle180e Std is the
-	// RMS of ε and Mean is 0.
+	// angle180), measured on the training split.
 	Mean float64 `json:"mean,omitempty"`
 	Std  float64 `json:"std,omitempty"`
 	// Column is the index of the column in the shard's truth vector.
 	Column int `json:"column"`
-	// QColumn is the index of the axis-ratio column (angle180e only).
-	QColumn int `json:"q_column,omitempty"`
-}
-
-// IsAngle reports whether t is a position angle with period 180°
-// (TransformAngle180 or TransformAngle180E): two label slots, four outputs,
-// scored modulo 180°.
-func (t Target) IsAngle() bool {
-	return t.Kind == Regression && (t.Transform == TransformAngle180 || t.Transform == TransformAngle180E)
-}
-
-// ellipticity is ε = (1 − q)/(1 + q) of an axis ratio q in (0, 1]; ok is
-// false for q outside it or NaN (the label is then masked).
-func ellipticity(q float64) (float64, bool) {
-	if !(q > 0 && q <= 1) {
-		return 0, false
-	}
-	return (1 - q) / (1 + q), true
 }
 
 // classesOf lists the classes of the class-valued truth columns.
@@ -138,13 +108,6 @@ func resolveTargets(c Config, h shard.Header, path string) ([]Target, error) {
 			if tr, ok := c.Transforms[name]; ok {
 				t.Transform = tr
 			}
-			if t.Transform == TransformAngle180E {
-				qi, ok := col[AxisRatioColumn]
-				if !ok {
-					return nil, fmt.Errorf("train.transforms.%s = %s needs an axis-ratio truth column %q, which %s does not have", name, TransformAngle180E, AxisRatioColumn, path)
-				}
-				t.QColumn = qi
-			}
 		}
 		out = append(out, t)
 	}
@@ -158,7 +121,7 @@ func (t Target) Outputs() int {
 	switch {
 	case t.Kind == Class:
 		return len(t.Classes)
-	case t.IsAngle():
+	case t.Transform == TransformAngle180:
 		return 4
 	}
 	return 2
@@ -166,7 +129,7 @@ func (t Target) Outputs() int {
 
 // Slots is the number of label values of the target.
 func (t Target) Slots() int {
-	if t.IsAngle() {
+	if t.Kind == Regression && t.Transform == TransformAngle180 {
 		return 2
 	}
 	return 1
@@ -174,8 +137,7 @@ func (t Target) Slots() int {
 
 // transformed applies the transform (not the standardisation) to a truth
 // value; ok is false when the value cannot be learnt (NaN, log of a value ≤ 0,
-// a class index out of range): such labels are masked out of the loss. For
-// angle180e it gives the unit vector, which encode scales by ε.
+// a class index out of range): such labels are masked out of the loss.
 func (t Target) transformed(y float64) (v [2]float64, ok bool) {
 	if math.IsNaN(y) || math.IsInf(y, 0) {
 		return v, false
@@ -192,7 +154,7 @@ func (t Target) transformed(y float64) (v [2]float64, ok bool) {
 			return v, false
 		}
 		v[0] = math.Log10(y)
-	case t.IsAngle():
+	case t.Transform == TransformAngle180:
 		r := 2 * y * math.Pi / 180
 		v[0], v[1] = math.Cos(r), math.Sin(r)
 	default:
@@ -202,15 +164,9 @@ func (t Target) transformed(y float64) (v [2]float64, ok bool) {
 }
 
 // encode writes the label slots of truth value y into dst (standardised) and
-// returns whether the label is valid. q is the axis ratio that sets ε for
-// angle180e (ignored otherwise).
-func (t Target) encode(dst []float32, y, q float64) bool {
+// returns whether the label is valid.
+func (t Target) encode(dst []float32, y float64) bool {
 	v, ok := t.transformed(y)
-	if ok && t.Transform == TransformAngle180E {
-		var e float64
-		e, ok = ellipticity(q)
-		v[0], v[1] = v[0]*e/t.Std, v[1]*e/t.Std
-	}
 	if !ok {
 		for i := range t.Slots() {
 			dst[i] = 0
@@ -218,7 +174,7 @@ func (t Target) encode(dst []float32, y, q float64) bool {
 		return false
 	}
 	switch {
-	case t.Kind == Class, t.IsAngle():
+	case t.Kind == Class, t.Transform == TransformAngle180:
 		for i := range t.Slots() {
 			dst[i] = float32(v[i])
 		}
@@ -238,14 +194,13 @@ type Prediction struct {
 // decode turns the network's outputs for this target into a Prediction in
 // the target's units. For log10 targets Sigma is the σ of log10 (dex)
 // propagated linearly: σ_y = ln 10 · y · σ_log; for angles the σ of θ in
-// degrees from the σ of (cos 2θ, sin 2θ) (of ε(cos 2θ, sin 2θ) for
-// angle180e: the σ of θ is the same whatever the vector's scale).
+// degrees from the σ of (cos 2θ, sin 2θ).
 func (t Target) decode(out []float32) Prediction {
 	switch {
 	case t.Kind == Class:
 		p := softmax(out)
 		return Prediction{Value: float64(argmax(p)), Probs: p}
-	case t.IsAngle():
+	case t.Transform == TransformAngle180:
 		c, s := float64(out[0]), float64(out[1])
 		sc, ss := math.Exp(float64(out[2])), math.Exp(float64(out[3]))
 		r2 := c*c + s*s

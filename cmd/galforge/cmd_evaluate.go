@@ -312,7 +312,7 @@ func writeByMagnitude(w io.Writer, ts []emulate.Target, metas []emulate.Meta, ne
 				var n int
 				for _, i := range sel {
 					d := p[i][ti].Value - float64(metas[i].Truth[t.Column])
-					if t.IsAngle() {
+					if t.Transform == emulate.TransformAngle180 {
 						d = math.Mod(math.Mod(d+90, 180)+180, 180) - 90
 					}
 					if !math.IsNaN(d) {

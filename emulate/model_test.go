@@ -311,16 +311,19 @@ func TestTTACombine(t *testing.T) {
 	views := make([][]Prediction, 2)
 	aa := []Augmentation{{}, {Rot: 1, Flip: true}}
 	// The true PA is 80°: the identity view sees 80 (σ 2), the other sees
-	// the augmented angle of 88 (σ 2): the axes average to 84 despite the wrap.
-	views[0] = []Prediction{{Value: 80, Sigma: 2}, {Value: 1, Sigma: 0}, {Probs: []float64{0.2, 0.8}}}
-	views[1] = []Prediction{{Value: aa[1].PA(88), Sigma: 2}, {Value: 100, Sigma: 0}, {Probs: []float64{0.6, 0.4}}}
+	// the augmented angle of 88 (σ 4): the axes average to 84 despite the
+	// wrap, with σ² the mean σ² (10), not widened by the views' spread.
+	views[0] = []Prediction{{Value: 80, Sigma: 2}, {Value: 1, Sigma: 0.1}, {Probs: []float64{0.2, 0.8}}}
+	views[1] = []Prediction{{Value: aa[1].PA(88), Sigma: 4}, {Value: 100, Sigma: 30}, {Probs: []float64{0.6, 0.4}}}
 	p := combineTTA(ts, aa, views)
-	if math.Abs(p[0].Value-84) > 1e-9 || math.Abs(p[0].Sigma-math.Sqrt(4+16)) > 1e-9 {
-		t.Errorf("angle: %+v, want 84 ± √20", p[0])
+	if math.Abs(p[0].Value-84) > 1e-9 || math.Abs(p[0].Sigma-math.Sqrt(10)) > 1e-9 {
+		t.Errorf("angle: %+v, want 84 ± √10", p[0])
 	}
-	// log10: 0 and 2 dex → mean 1 dex (10), σ_dex = 1 (the spread).
-	if math.Abs(p[1].Value-10) > 1e-9 || math.Abs(p[1].Sigma-math.Ln10*10*1) > 1e-9 {
-		t.Errorf("log10: %+v, want 10 ± ln10·10", p[1])
+	// log10: 0 and 2 dex → mean 1 dex (10); σ_dex 0.1/(ln10·1) and
+	// 30/(ln10·100) → σ_dex² their mean.
+	sd := math.Sqrt((math.Pow(0.1/math.Ln10, 2) + math.Pow(0.3/math.Ln10, 2)) / 2)
+	if math.Abs(p[1].Value-10) > 1e-9 || math.Abs(p[1].Sigma-math.Ln10*10*sd) > 1e-9 {
+		t.Errorf("log10: %+v, want 10 ± %g", p[1], math.Ln10*10*sd)
 	}
 	if math.Abs(p[2].Probs[0]-0.4) > 1e-12 || p[2].Value != 1 {
 		t.Errorf("class: %+v", p[2])

@@ -150,7 +150,7 @@ func Load(path string, sets []string) (Config, error) {
 	dec := func(dc *mapstructure.DecoderConfig) {
 		dc.ErrorUnused = true
 		dc.WeaklyTypedInput = false
-		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(intToFloat)
+		dc.DecodeHook = mapstructure.ComposeDecodeHookFunc(intToFloat, augmentBool)
 	}
 	if err := v.Unmarshal(&c, dec); err != nil {
 		return def, fmt.Errorf("configs: %s: %w", where, err)
@@ -159,6 +159,20 @@ func Load(path string, sets []string) (Config, error) {
 		return c, fmt.Errorf("configs: %s: %w", where, err)
 	}
 	return c, nil
+}
+
+// augmentBool reads train.augment: true and false, as configs wrote it before
+// the augmentation groups existed, as the groups d4 and none.
+func augmentBool(from, to reflect.Type, data any) (any, error) {
+	if to == reflect.TypeFor[emulate.AugmentGroup]() {
+		if b, ok := data.(bool); ok {
+			if b {
+				return string(emulate.AugmentD4), nil
+			}
+			return string(emulate.AugmentNone), nil
+		}
+	}
+	return data, nil
 }
 
 // intToFloat lets YAML integers fill float fields (h0: 70).

@@ -55,6 +55,7 @@ func TestLoadErrors(t *testing.T) {
 		{"unknown --set key", "", []string{"simulate.nparticles=4"}, []string{`unknown key "simulate.nparticles"`, "did you mean"}},
 		{"--set without =", "", []string{"seed"}, []string{"want key=value"}},
 		{"negative workers", "workers: -2\n", nil, []string{"workers = -2"}},
+		{"unknown augmentation group", "train:\n  augment: d8\n", nil, []string{"exp.yaml", "train.augment = d8", "want none, c2, d2 or d4"}},
 	}
 	for i, c := range cases {
 		p := writeYAML(t, c.yaml)
@@ -71,6 +72,28 @@ func TestLoadErrors(t *testing.T) {
 	}
 	if _, err := Load(filepath.Join(t.TempDir(), "missing.yaml"), nil); err == nil || !strings.Contains(err.Error(), "missing.yaml") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// TestAugmentBool: train.augment takes the group names and, as configs wrote
+// it before the groups existed, true (d4) and false (none).
+func TestAugmentBool(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]string{"true": "d4", "false": "none", "c2": "c2", "d2": "d2"} {
+		c, err := Load(writeYAML(t, "train:\n  augment: "+yaml+"\n"), nil)
+		if err != nil {
+			t.Fatalf("augment: %s: %v", yaml, err)
+		}
+		if string(c.Train.Augment) != want {
+			t.Errorf("augment: %s read as %q, want %q", yaml, c.Train.Augment, want)
+		}
+	}
+	c, err := Load(writeYAML(t, ""), []string{"train.augment=false"})
+	if err != nil || c.Train.Augment != "none" {
+		t.Errorf("--set train.augment=false: %q, %v", c.Train.Augment, err)
+	}
+	if Default().Train.Augment != "d4" {
+		t.Errorf("default augmentation %q, want d4", Default().Train.Augment)
 	}
 }
 

@@ -61,9 +61,13 @@ type Config struct {
 	// snapshot of a galaxy lands in one split. Defaults 0.15 and 0.15.
 	ValFraction  float64 `mapstructure:"val_fraction"`
 	TestFraction float64 `mapstructure:"test_fraction"`
-	// Augment turns on random 90° rotations and flips of training stamps, with
-	// the matching transform of position angles. Default true.
-	Augment bool `mapstructure:"augment"`
+	// Augment is the group of the pixel grid's symmetries training stamps are
+	// turned by at random, with the matching transform of position angles:
+	// "d4" (90° rotations and mirrors; YAML true), "d2" (half turn and the
+	// mirrors along the axes), "c2" (half turn) or "none" (YAML false). A
+	// symmetry that changes the stamps' PSF (see AugmentGroup) costs
+	// accuracy on shapes: DeepLeGATo uses c2. Default "d4".
+	Augment AugmentGroup `mapstructure:"augment"`
 	// ShuffleBuffer is the number of examples mixed at a time when streaming
 	// shards (blocks are also read in random order). Default 4096.
 	ShuffleBuffer int `mapstructure:"shuffle_buffer"`
@@ -109,7 +113,7 @@ func DefaultConfig() Config {
 		Patience:        5,
 		ValFraction:     0.15,
 		TestFraction:    0.15,
-		Augment:         true,
+		Augment:         AugmentD4,
 		ShuffleBuffer:   4096,
 		CacheMB:         2048,
 		Backend:         "go",
@@ -194,6 +198,9 @@ func (c Config) Validate() error {
 	}
 	if c.MaxExamples < 0 {
 		bad("max_examples", c.MaxExamples, "must be ≥ 0")
+	}
+	if _, err := c.Augment.Symmetries(); err != nil || c.Augment == "" {
+		bad("augment", c.Augment, "want none, c2, d2 or d4 (or true = d4, false = none)")
 	}
 	if c.TTA != 1 && c.TTA != 2 && c.TTA != 4 && c.TTA != 8 {
 		bad("tta", c.TTA, "must be 1, 2, 4 or 8")

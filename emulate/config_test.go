@@ -19,6 +19,7 @@ func TestConfigValidate(t *testing.T) {
 		{"train.cache_mb = -1: must be 0 (off) or positive", func(c *Config) { c.CacheMB = -1 }},
 		{"train.shuffle_buffer = 0: must be positive", func(c *Config) { c.ShuffleBuffer = 0 }},
 		{"train.tta = 3: must be 1, 2, 4 or 8", func(c *Config) { c.TTA = 3 }},
+		{"train.augment = d3: want none, c2, d2 or d4", func(c *Config) { c.Augment = "d3" }},
 		{"train.transforms.q = sqrt: not one of train.targets", func(c *Config) { c.Transforms = map[string]string{"q": "sqrt"}; c.Targets = []string{"mag"} }},
 	} {
 		cfg := DefaultConfig()

@@ -345,8 +345,8 @@ type Example struct {
 
 // Stream yields the examples of split s, reading blocks in a random order
 // (seeded by seed) and mixing up to bufSize examples at a time when shuffle
-// is set; in file order otherwise. With augment, each example gets a random
-// rotation/flip drawn from its own seed (seed, id, snapshot, view), so
+// is set; in file order otherwise. Each example gets a random member of the
+// augmentation group aug ("" or none: no augmentation) drawn from its own seed (seed, id, snapshot, view), so
 // streams are reproducible. It stops at the first read error, which it
 // returns through errp.
 //
@@ -356,8 +356,16 @@ type Example struct {
 // Preprocessed inputs are kept in memory (see SetCache) and reused by later
 // streams with the same stretch. Example inputs may be shared with the cache
 // and must not be modified.
-func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment bool, bufSize int, stretch float64, errp *error) func(yield func(Example) bool) {
+func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, aug AugmentGroup, bufSize int, stretch float64, errp *error) func(yield func(Example) bool) {
 	return func(yield func(Example) bool) {
+		var syms []Augmentation
+		if aug != "" && aug != AugmentNone {
+			var err error
+			if syms, err = aug.Symmetries(); err != nil {
+				*errp = fmt.Errorf("emulate: %w", err)
+				return
+			}
+		}
 		refs := d.splits[s]
 		var blocks []blk
 		byBlock := map[blk][]int32{}
@@ -374,7 +382,7 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment
 		}
 		d.cache.use(stretch, d.meta)
 		process := func(b blk) ([]Example, error) {
-			return d.blockExamples(b, byBlock[b], seed, augment, stretch)
+			return d.blockExamples(b, byBlock[b], seed, aug, syms, stretch)
 		}
 		var buf []Example
 		flush := func(all bool) bool {
@@ -412,11 +420,11 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle, augment
 // blk names one block of one shard file.
 type blk struct{ file, block int32 }
 
-// blockExamples returns the preprocessed (and, with augment, augmented)
+// blockExamples returns the preprocessed (and, with syms, augmented)
 // examples ks of block b, in that order, taking inputs from the cache when
 // it holds them all and reading the block otherwise. It is safe for
 // concurrent use on different blocks.
-func (d *Data) blockExamples(b blk, ks []int32, seed uint64, augment bool, stretch float64) ([]Example, error) {
+func (d *Data) blockExamples(b blk, ks []int32, seed uint64, aug AugmentGroup, syms []Augmentation, stretch float64) ([]Example, error) {
 	r := d.readers[b.file]
 	base := int(b.block) * r.Header().BlockSize
 	S := d.Header.StampSize
@@ -461,9 +469,9 @@ func (d *Data) blockExamples(b blk, ks []int32, seed uint64, augment bool, stret
 	out := make([]Example, len(ks))
 	for i, k := range ks {
 		e := Example{Input: inputs[i], Meta: d.meta[b.file][base+int(k)]}
-		if augment {
+		if len(syms) > 1 {
 			ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
-			e.Aug = Augmentation{Rot: ar.IntN(4), Flip: ar.IntN(2) == 1}
+			e.Aug = aug.draw(ar, syms)
 			if e.Aug != (Augmentation{}) {
 				aug := make([]float32, len(e.Input))
 				e.Aug.Apply(aug, e.Input, S, nb)

@@ -170,7 +170,7 @@ func TestSplitByGalaxy(t *testing.T) {
 	total := 0
 	for _, part := range []Part{PartTrain, PartVal, PartTest} {
 		var errp error
-		for e := range d.Stream(context.Background(), part, 5, true, false, 50, 3, &errp) {
+		for e := range d.Stream(context.Background(), part, 5, true, AugmentNone, 50, 3, &errp) {
 			total++
 			if p, ok := where[e.Meta.ID]; ok && p != part {
 				t.Fatalf("galaxy %d in %v and %v", e.Meta.ID, p, part)

@@ -25,8 +25,9 @@ type Model struct {
 	// compiles once; the last call is padded). Default 64.
 	Batch int
 	// TTA is the number of the pixel grid's symmetries every stamp is
-	// predicted in (test-time augmentation; see Augmentations): 1 (default,
-	// off), 2, 4 or 8. The predictions are combined by combineTTA.
+	// predicted in (test-time augmentation): 1 (default, off), 2, 4 or 8,
+	// at most the size of the group the network was trained with (see
+	// TTAViews). The predictions are combined by combineTTA.
 	TTA int
 }
 
@@ -73,6 +74,9 @@ func (s *Spec) validate() error {
 		if t.Kind == Regression && t.Transform != TransformAngle180 && !(t.Std > 0) {
 			return fmt.Errorf("target %s: std %v", t.Name, t.Std)
 		}
+	}
+	if _, err := s.Training.Augment.Symmetries(); err != nil {
+		return fmt.Errorf("training: %w", err)
 	}
 	return s.Model.Validate(s.StampSize)
 }
@@ -189,7 +193,7 @@ func (m *Model) PredictStamps(sci, rms []float32, n int) ([][]Prediction, error)
 // predictInputs predicts n preprocessed inputs (channels last), in every
 // symmetry of m.TTA when it is above 1.
 func (m *Model) predictInputs(in []float32, n int) ([][]Prediction, error) {
-	augs := Augmentations(m.TTA)
+	augs := m.ttaSymmetries()
 	if len(augs) == 1 {
 		rows, err := m.Outputs(in, n)
 		if err != nil {
@@ -228,6 +232,23 @@ func (m *Model) predictInputs(in []float32, n int) ([][]Prediction, error) {
 	}
 	return out, nil
 }
+
+// ttaSymmetries returns the symmetries test-time augmentation uses: the
+// first m.TTA members of the group the network was trained with (an
+// unknown group, which Load rejects, or none: the identity alone). A
+// network never saw its stamps in the other symmetries, and predicting
+// them would hand it a point-spread function it was not trained on.
+func (m *Model) ttaSymmetries() []Augmentation {
+	syms, err := m.Spec.Training.Augment.Symmetries()
+	if err != nil {
+		syms = []Augmentation{{}}
+	}
+	return syms[:min(max(m.TTA, 1), len(syms))]
+}
+
+// TTAViews is the number of symmetries each stamp is predicted in: m.TTA,
+// capped at the size of the training augmentation group.
+func (m *Model) TTAViews() int { return len(m.ttaSymmetries()) }
 
 // Augmentations returns the first n of the 8 symmetries of the pixel grid:
 // the identity, then the half turn, the two quarter turns, then the four
@@ -314,7 +335,7 @@ func (m *Model) PredictPart(ctx context.Context, d *Data, part Part) ([]Meta, []
 		in = in[:0]
 		return nil
 	}
-	for e := range d.Stream(ctx, part, 0, false, false, 1, m.Spec.Stretch, &streamErr) {
+	for e := range d.Stream(ctx, part, 0, false, AugmentNone, 1, m.Spec.Stretch, &streamErr) {
 		metas = append(metas, e.Meta)
 		in = append(in, e.Input...)
 		if len(in) == m.Batch*per {

@@ -1,7 +1,9 @@
 package emulate
 
 import (
+	"fmt"
 	"math"
+	"math/rand/v2"
 )
 
 // Preprocess is the one preprocessing of mocks and observations alike. It
@@ -71,6 +73,61 @@ func Preprocess(dst, sci, rms []float32, s, nb int, stretch float64, scratch []f
 type Augmentation struct {
 	Rot  int  // 0..3 quarter turns counter-clockwise
 	Flip bool // mirror x → −x first
+}
+
+// AugmentGroup names a group of the pixel grid's symmetries (train.augment):
+// training stamps are turned by a random member of the group, and
+// test-time augmentation uses its members. The groups differ in what they
+// do to the point-spread function of the stamps: a mock's PSF has one
+// orientation on every stamp, as on real data taken at one roll angle, and
+// a symmetry that changes it hands the network stamps whose PSF it can no
+// longer tell from the galaxy's shape. The WFC3/IR F160W PSF of the
+// DeepLeGATo stamps has an ellipticity (Qxx − Qyy)/(Qxx + Qyy) of −0.06
+// along the pixel axes and 0.003–0.01 across them (Gaussian weights of 3–8
+// pixels): a quarter turn flips the first, a mirror the second, and a half
+// turn neither.
+type AugmentGroup string
+
+// The augmentation groups.
+const (
+	// AugmentNone turns augmentation off.
+	AugmentNone AugmentGroup = "none"
+	// AugmentC2 is the identity and the half turn, which keeps every second
+	// moment of the PSF (and the whole PSF of a real, unaberrated pupil,
+	// which is point-symmetric).
+	AugmentC2 AugmentGroup = "c2"
+	// AugmentD2 adds the mirrors along x and y to C2: it keeps the PSF's
+	// ellipticity along the pixel axes and negates the one across them.
+	AugmentD2 AugmentGroup = "d2"
+	// AugmentD4 is all 8 symmetries: quarter turns and mirrors.
+	AugmentD4 AugmentGroup = "d4"
+)
+
+// Symmetries returns the members of g, the identity first; an empty group
+// name means D4 (models trained before the groups existed). For D4 the
+// order is that of Augmentations.
+func (g AugmentGroup) Symmetries() ([]Augmentation, error) {
+	switch g {
+	case AugmentNone:
+		return []Augmentation{{}}, nil
+	case AugmentC2:
+		return []Augmentation{{}, {Rot: 2}}, nil
+	case AugmentD2:
+		return []Augmentation{{}, {Rot: 2}, {Flip: true}, {Rot: 2, Flip: true}}, nil
+	case AugmentD4, "":
+		return Augmentations(8), nil
+	}
+	return nil, fmt.Errorf("augmentation group %q: want none, c2, d2 or d4", string(g))
+}
+
+// draw picks the augmentation of one training example from its own
+// generator. D4 draws the quarter turns and the mirror separately, as
+// galforge did before the groups existed, so that those runs reproduce.
+func (g AugmentGroup) draw(r *rand.Rand, syms []Augmentation) Augmentation {
+	if len(syms) == 8 {
+		return Augmentation{Rot: r.IntN(4), Flip: r.IntN(2) == 1}
+	}
+	return syms[r.IntN(len(syms))]
 }
 
 // Apply writes the transformed s×s×nb image src into dst (which must not

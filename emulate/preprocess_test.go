@@ -2,6 +2,7 @@ package emulate
 
 import (
 	"context"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -50,7 +51,7 @@ func TestStreamCacheAndWorkers(t *testing.T) {
 	collect := func() []Example {
 		var err error
 		var out []Example
-		for e := range d.Stream(context.Background(), PartTrain, 9, true, true, c.ShuffleBuffer, c.Stretch, &err) {
+		for e := range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Stretch, &err) {
 			out = append(out, e)
 		}
 		if err != nil {
@@ -90,12 +91,141 @@ func TestStreamCacheAndWorkers(t *testing.T) {
 	// detector and the next full pass would see them).
 	var serr error
 	k := 0
-	for range d.Stream(context.Background(), PartTrain, 9, true, true, c.ShuffleBuffer, c.Stretch, &serr) {
+	for range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Stretch, &serr) {
 		if k++; k == 3 {
 			break
 		}
 	}
 	if got := collect(); len(got) != len(ref) {
 		t.Fatalf("after an early stop: %d examples, want %d", len(got), len(ref))
+	}
+}
+
+// TestAugmentGroups: each group is closed under composition, contains the
+// identity, and does to the second moments of an anisotropic PSF-like image
+// what its doc says: C2 keeps Qxx, Qyy and Qxy; D2 keeps Qxx − Qyy and
+// negates Qxy in its mirrors; D4's quarter turns swap Qxx and Qyy. A stream
+// draws only members of its group, each of them.
+func TestAugmentGroups(t *testing.T) {
+	const s = 15
+	img := make([]float32, s*s)
+	for y := range s {
+		for x := range s {
+			u, v := float64(x-7)+0.3, float64(y-7)-0.2
+			img[y*s+x] = float32(math.Exp(-(u*u/8 + v*v/3 + u*v/9)))
+		}
+	}
+	moments := func(im []float32) (qxx, qyy, qxy float64) {
+		for y := range s {
+			for x := range s {
+				w := float64(im[y*s+x])
+				u, v := float64(x-7), float64(y-7)
+				qxx, qyy, qxy = qxx+w*u*u, qyy+w*v*v, qxy+w*u*v
+			}
+		}
+		return
+	}
+	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-6*(math.Abs(a)+math.Abs(b)) }
+	xx, yy, xy := moments(img)
+	out := make([]float32, len(img))
+	for _, g := range []AugmentGroup{AugmentNone, AugmentC2, AugmentD2, AugmentD4} {
+		syms, err := g.Symmetries()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[AugmentGroup]int{AugmentNone: 1, AugmentC2: 2, AugmentD2: 4, AugmentD4: 8}[g]; len(syms) != want || syms[0] != (Augmentation{}) {
+			t.Fatalf("%s: %d members starting with %+v, want %d starting with the identity", g, len(syms), syms[0], want)
+		}
+		in := map[[4]float32]bool{} // four pixels near the centre identify a transform of img
+		key := func(im []float32) [4]float32 { return [4]float32{im[5*s+6], im[7*s+9], im[8*s+6], im[6*s+8]} }
+		for _, a := range syms {
+			a.Apply(out, img, s, 1)
+			in[key(out)] = true
+		}
+		for _, a := range syms {
+			for _, b := range syms {
+				mid, ab := make([]float32, len(img)), make([]float32, len(img))
+				a.Apply(mid, img, s, 1)
+				b.Apply(ab, mid, s, 1)
+				if !in[key(ab)] {
+					t.Errorf("%s: %+v then %+v is not in the group", g, a, b)
+				}
+			}
+		}
+		for _, a := range syms {
+			a.Apply(out, img, s, 1)
+			qxx, qyy, qxy := moments(out)
+			swap := a.Rot%2 == 1
+			switch g {
+			case AugmentC2:
+				if !near(qxx, xx) || !near(qyy, yy) || !near(qxy, xy) {
+					t.Errorf("c2 %+v changes the second moments: %v %v %v, want %v %v %v", a, qxx, qyy, qxy, xx, yy, xy)
+				}
+			case AugmentD2:
+				sign := 1.0
+				if a.Flip {
+					sign = -1
+				}
+				if !near(qxx, xx) || !near(qyy, yy) || !near(qxy, sign*xy) {
+					t.Errorf("d2 %+v: moments %v %v %v from %v %v %v", a, qxx, qyy, qxy, xx, yy, xy)
+				}
+			case AugmentD4:
+				if swap && (!near(qxx, yy) || !near(qyy, xx)) {
+					t.Errorf("d4 %+v does not swap Qxx and Qyy", a)
+				}
+			}
+		}
+	}
+	if _, err := AugmentGroup("d8").Symmetries(); err == nil {
+		t.Error("group d8 accepted")
+	}
+
+	dir := t.TempDir()
+	path := makeShard(t, dir, 120, 16, 11)
+	c := tinyConfig()
+	d, err := OpenData(context.Background(), []string{path}, c, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, g := range []AugmentGroup{AugmentNone, AugmentC2, AugmentD2} {
+		syms, _ := g.Symmetries()
+		seen := map[Augmentation]int{}
+		var serr error
+		for e := range d.Stream(context.Background(), PartTrain, 9, true, g, c.ShuffleBuffer, c.Stretch, &serr) {
+			seen[e.Aug]++
+		}
+		if serr != nil {
+			t.Fatal(serr)
+		}
+		if len(seen) != len(syms) {
+			t.Errorf("%s: stream drew %v, want each of %v", g, seen, syms)
+		}
+		for _, a := range syms {
+			if seen[a] == 0 {
+				t.Errorf("%s: stream never drew %+v (%v)", g, a, seen)
+			}
+		}
+	}
+}
+
+// TestTTAViews: test-time augmentation uses the members of the training
+// group, at most as many as it has; models written before the groups
+// existed (no group recorded) use D4.
+func TestTTAViews(t *testing.T) {
+	for _, c := range []struct {
+		g         AugmentGroup
+		tta, want int
+	}{{"", 8, 8}, {AugmentD4, 4, 4}, {AugmentD2, 8, 4}, {AugmentC2, 8, 2}, {AugmentC2, 1, 1}, {AugmentNone, 8, 1}} {
+		m := &Model{TTA: c.tta}
+		m.Spec.Training.Augment = c.g
+		if got := m.TTAViews(); got != c.want {
+			t.Errorf("group %q, tta %d: %d views, want %d", c.g, c.tta, got, c.want)
+		}
+	}
+	m := &Model{TTA: 4}
+	m.Spec.Training.Augment = AugmentD2
+	if got, want := m.ttaSymmetries(), []Augmentation{{}, {Rot: 2}, {Flip: true}, {Rot: 2, Flip: true}}; !slices.Equal(got, want) {
+		t.Errorf("d2 TTA symmetries %v, want %v", got, want)
 	}
 }

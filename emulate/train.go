@@ -70,6 +70,10 @@ type TrainRecord struct {
 	ImagesPerSec float64 `json:"images_per_s"`
 	Stopped      string  `json:"stopped"` // "epochs", "early-stopping"
 	Parameters   int     `json:"parameters"`
+	// Augment is the augmentation group the network was trained with
+	// (train.augment); test-time augmentation uses its members. Empty in
+	// models written before the groups existed, which used D4 or none.
+	Augment AugmentGroup `json:"augment,omitempty"`
 }
 
 // EpochRecord is one epoch of the loss history.
@@ -319,7 +323,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		Stretch: c.Stretch, TruthColumns: d.Header.Truth, Shards: d.Paths, History: st.History,
 		Split: SplitRecord{Galaxies: [3]int{len(d.IDs(PartTrain)), len(d.IDs(PartVal)), len(d.IDs(PartTest))}, Examples: [3]int{d.Len(PartTrain), d.Len(PartVal), d.Len(PartTest)}},
 		Training: TrainRecord{Backend: bcfg, BatchSize: c.BatchSize, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValScore: st.Best,
-			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store)}}
+			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store), Augment: c.Augment}}
 	if st.Seconds > 0 {
 		spec.Training.ImagesPerSec = float64(st.Images) / st.Seconds
 	}
@@ -402,7 +406,7 @@ type batch struct {
 // batches groups the stream of a split into batches of c.BatchSize. With pad
 // the last partial batch is padded with zero inputs and zero masks; without
 // it the partial batch is dropped (training).
-func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augment, pad bool, c Config, S, nb, nSlots, nT int, errp *error) iter.Seq[batch] {
+func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle bool, aug AugmentGroup, pad bool, c Config, S, nb, nSlots, nT int, errp *error) iter.Seq[batch] {
 	return func(yield func(batch) bool) {
 		bs := c.BatchSize
 		per := S * S * nb
@@ -421,7 +425,7 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augm
 			metas, k = nil, 0
 			return yield(b)
 		}
-		for e := range d.Stream(ctx, part, seed, shuffle, augment, c.ShuffleBuffer, c.Stretch, errp) {
+		for e := range d.Stream(ctx, part, seed, shuffle, aug, c.ShuffleBuffer, c.Stretch, errp) {
 			copy(x[k*per:(k+1)*per], e.Input)
 			labels(d.Targets, &e, lab[k*nSlots:(k+1)*nSlots], mask[k*nT:(k+1)*nT])
 			metas = append(metas, e.Meta)
@@ -444,7 +448,7 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle, augm
 func evalLoss(ctx context.Context, be compute.Backend, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
 	var streamErr error
 	n := 0
-	for b := range deviceFeed(batches(ctx, d, part, 0, false, false, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth(), &streamErr) {
+	for b := range deviceFeed(batches(ctx, d, part, 0, false, AugmentNone, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth(), &streamErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error

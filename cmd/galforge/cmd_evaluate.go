@@ -271,8 +271,8 @@ func compareFit(ctx context.Context, cfg configs.Config, m *emulate.Model, d *em
 // netName names the network in the comparison tables: its backend and its
 // test-time augmentation.
 func netName(m *emulate.Model) string {
-	if m.TTA > 1 {
-		return fmt.Sprintf("network (%s backend, %d-symmetry TTA)", m.Spec.Training.Backend, m.TTA)
+	if v := m.TTAViews(); v > 1 {
+		return fmt.Sprintf("network (%s backend, %d-symmetry TTA)", m.Spec.Training.Backend, v)
 	}
 	return fmt.Sprintf("network (%s backend)", m.Spec.Training.Backend)
 }

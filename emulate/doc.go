@@ -6,9 +6,10 @@
 // The stage reads training shards (mock/shard), splits them by galaxy id so
 // no orientation or snapshot of a held-out galaxy is trained on (OpenData),
 // preprocesses every stamp with the one function used for observations too
-// (Preprocess: arcsinh in units of the stamp's rms), augments with the 8
-// symmetries of the pixel grid turning position angles accordingly
-// (Augmentation), and trains a compact CNN (ModelConfig) with GoMLX: Gaussian
+// (Preprocess: arcsinh in units of the stamp's rms), augments with a
+// group of the pixel grid's symmetries, turning position angles accordingly
+// (AugmentGroup, Augmentation: all 8, or only those that keep the PSF's
+// shape), and trains a compact CNN (ModelConfig) with GoMLX: Gaussian
 // heads (mean and σ; β-NLL) for regressions, softmax for classes, Adam with
 // a cosine learning-rate schedule, early stopping and resumable checkpoints
 // (Train). Load and Model.PredictStamps apply a trained network; Evaluate

@@ -52,7 +52,7 @@ band, stamp size and pixel scale must match what the model was trained on.`,
 	cmd.Flags().StringArrayVar(&o.stamps, "stamps", nil, "stamps FITS file (SCI and RMS cubes); one per band of the model")
 	cmd.Flags().StringVar(&o.out, "out", "", "output CSV")
 	cmd.Flags().StringVar(&o.backend, "backend", "", "GoMLX backend: go (default), go:OPTIONS, cuda, or xla:PLUGIN")
-	cmd.Flags().IntVar(&o.tta, "tta", 1, "predict every stamp in this many symmetries of the pixel grid and combine (1 = off, 2, 4, 8)")
+	cmd.Flags().IntVar(&o.tta, "tta", 1, "predict every stamp in this many symmetries of the model's augmentation group (at most its size) and combine (1 = off, 2, 4, 8)")
 	return cmd
 }
 

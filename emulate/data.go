@@ -382,7 +382,7 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, au
 		}
 		d.cache.use(stretch, d.meta)
 		process := func(b blk) ([]Example, error) {
-			return d.blockExamples(b, byBlock[b], seed, aug, syms, stretch)
+			return d.blockExamples(b, byBlock[b], seed, syms, stretch)
 		}
 		var buf []Example
 		flush := func(all bool) bool {
@@ -424,7 +424,7 @@ type blk struct{ file, block int32 }
 // examples ks of block b, in that order, taking inputs from the cache when
 // it holds them all and reading the block otherwise. It is safe for
 // concurrent use on different blocks.
-func (d *Data) blockExamples(b blk, ks []int32, seed uint64, aug AugmentGroup, syms []Augmentation, stretch float64) ([]Example, error) {
+func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation, stretch float64) ([]Example, error) {
 	r := d.readers[b.file]
 	base := int(b.block) * r.Header().BlockSize
 	S := d.Header.StampSize
@@ -471,7 +471,7 @@ func (d *Data) blockExamples(b blk, ks []int32, seed uint64, aug AugmentGroup, s
 		e := Example{Input: inputs[i], Meta: d.meta[b.file][base+int(k)]}
 		if len(syms) > 1 {
 			ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
-			e.Aug = aug.draw(ar, syms)
+			e.Aug = drawAugmentation(ar, syms)
 			if e.Aug != (Augmentation{}) {
 				aug := make([]float32, len(e.Input))
 				e.Aug.Apply(aug, e.Input, S, nb)

@@ -82,10 +82,10 @@ type Augmentation struct {
 // orientation on every stamp, as on real data taken at one roll angle, and
 // a symmetry that changes it hands the network stamps whose PSF it can no
 // longer tell from the galaxy's shape. The WFC3/IR F160W PSF of the
-// DeepLeGATo stamps has an ellipticity (Qxx − Qyy)/(Qxx + Qyy) of −0.06
-// along the pixel axes and 0.003–0.01 across them (Gaussian weights of 3–8
-// pixels): a quarter turn flips the first, a mirror the second, and a half
-// turn neither.
+// DeepLeGATo stamps has an ellipticity (Qxx − Qyy)/(Qxx + Qyy) of −0.056 to
+// −0.068 along the pixel axes and 2Qxy/(Qxx + Qyy) of at most 0.004 across
+// them (Gaussian weights of 3–8 of the PSF file's pixels): a quarter turn
+// flips the first, a mirror the second, and a half turn neither.
 type AugmentGroup string
 
 // The augmentation groups.
@@ -120,10 +120,11 @@ func (g AugmentGroup) Symmetries() ([]Augmentation, error) {
 	return nil, fmt.Errorf("augmentation group %q: want none, c2, d2 or d4", string(g))
 }
 
-// draw picks the augmentation of one training example from its own
-// generator. D4 draws the quarter turns and the mirror separately, as
-// galforge did before the groups existed, so that those runs reproduce.
-func (g AugmentGroup) draw(r *rand.Rand, syms []Augmentation) Augmentation {
+// drawAugmentation picks the augmentation of one training example, a
+// member of syms, from its own generator. D4 (8 members) draws the quarter
+// turns and the mirror separately, as galforge did before the groups
+// existed, so that those runs reproduce.
+func drawAugmentation(r *rand.Rand, syms []Augmentation) Augmentation {
 	if len(syms) == 8 {
 		return Augmentation{Rot: r.IntN(4), Flip: r.IntN(2) == 1}
 	}

@@ -359,5 +359,8 @@ func (c Config) RenderHash() string {
 func (c Config) TrainHash() string {
 	t := c.Train
 	t.Backend, t.Fit, t.FitMax, t.CacheMB = "", false, 0, 0
+	if t.Model.DenseLayers == 1 {
+		t.Model.DenseLayers = 0 // omitted: the hash of runs from before the key existed
+	}
 	return Hash(c.MockHash(), t)
 }

@@ -150,3 +150,27 @@ func TestPSFFilesPerBand(t *testing.T) {
 		t.Error("a band without a file got one")
 	}
 }
+
+// TestTrainHashDenseLayers: a second hidden layer changes the train hash; the
+// default single layer hashes as configs did before train.model.dense_layers
+// existed, so their finished runs are kept.
+func TestTrainHashDenseLayers(t *testing.T) {
+	t.Parallel()
+	p := writeYAML(t, "seed: 7\n")
+	one, err := Load(p, []string{"train.model.dense_layers=1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Load(p, []string{"train.model.dense_layers=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if one.TrainHash() == two.TrainHash() {
+		t.Error("dense_layers 1 and 2 share a train hash")
+	}
+	old := one
+	old.Train.Model.DenseLayers = 0 // a config decoded before the key existed
+	if old.TrainHash() != one.TrainHash() {
+		t.Error("the default dense_layers changes the train hash of older configs")
+	}
+}

@@ -152,6 +152,9 @@ func (c Config) Validate() error {
 	if !(c.Stretch > 0) || math.IsInf(c.Stretch, 0) {
 		bad("stretch", c.Stretch, "must be a positive number")
 	}
+	if c.Model.DenseLayers < 1 { // 0 is only for model.json files older than the key
+		errs = append(errs, fmt.Errorf("train.model.dense_layers = %d: want 1 to 8", c.Model.DenseLayers))
+	}
 	if err := c.Model.Validate(0); err != nil {
 		errs = append(errs, err)
 	}

@@ -20,6 +20,8 @@ func TestConfigValidate(t *testing.T) {
 		{"train.shuffle_buffer = 0: must be positive", func(c *Config) { c.ShuffleBuffer = 0 }},
 		{"train.tta = 3: must be 1, 2, 4 or 8", func(c *Config) { c.TTA = 3 }},
 		{"train.augment = d3: want none, c2, d2 or d4", func(c *Config) { c.Augment = "d3" }},
+		{"train.model.dense_layers = 0: want 1 to 8", func(c *Config) { c.Model.DenseLayers = 0 }},
+		{"train.model.dense_layers = 9: want 1 to 8", func(c *Config) { c.Model.DenseLayers = 9 }},
 		{"train.transforms.q = sqrt: not one of train.targets", func(c *Config) { c.Transforms = map[string]string{"q": "sqrt"}; c.Targets = []string{"mag"} }},
 	} {
 		cfg := DefaultConfig()

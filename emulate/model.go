@@ -20,15 +20,18 @@ import (
 // ModelConfig is the `train.model:` section: a compact CNN. Each entry of
 // Widths is one block of ConvsPerBlock 3×3 convolutions ("same" padding, bias,
 // ReLU) with that many output channels, followed by a 2×2 mean pool; the last
-// block's feature map is flattened into a Dense hidden layer (ReLU) and a
-// linear head with every target's outputs.
+// block's feature map is flattened into DenseLayers hidden layers Dense wide
+// (ReLU) and a linear head with every target's outputs.
 type ModelConfig struct {
 	// Widths are the channels of each convolution block. Default [32, 64, 128].
 	Widths []int `mapstructure:"widths" json:"widths"`
 	// ConvsPerBlock is the number of 3×3 convolutions per block. Default 1.
 	ConvsPerBlock int `mapstructure:"convs_per_block" json:"convs_per_block"`
-	// Dense is the width of the hidden fully-connected layer. Default 256.
+	// Dense is the width of the hidden fully-connected layers. Default 256.
 	Dense int `mapstructure:"dense" json:"dense"`
+	// DenseLayers is the number of hidden fully-connected layers. Default 1
+	// (0 in a model.json written before the key existed means 1).
+	DenseLayers int `mapstructure:"dense_layers" json:"dense_layers,omitempty"`
 	// Conv selects the convolution implementation: "auto" (im2col on the
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
@@ -51,7 +54,7 @@ const (
 
 // DefaultModelConfig returns the default network.
 func DefaultModelConfig() ModelConfig {
-	return ModelConfig{Widths: []int{32, 64, 128}, ConvsPerBlock: 1, Dense: 256, Conv: "auto", WeightLayout: LayoutPerLayer}
+	return ModelConfig{Widths: []int{32, 64, 128}, ConvsPerBlock: 1, Dense: 256, DenseLayers: 1, Conv: "auto", WeightLayout: LayoutPerLayer}
 }
 
 // Validate checks the section; errors name the key.
@@ -69,6 +72,9 @@ func (m ModelConfig) Validate(inputSize int) error {
 	}
 	if m.Dense <= 0 {
 		return fmt.Errorf("train.model.dense = %d: must be positive", m.Dense)
+	}
+	if m.DenseLayers < 0 || m.DenseLayers > 8 {
+		return fmt.Errorf("train.model.dense_layers = %d: want 1 to 8", m.DenseLayers)
 	}
 	switch m.Conv {
 	case "auto", "im2col", "native":
@@ -139,9 +145,20 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	}
 	dims := x.Shape().Dimensions
 	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
-	x = m.dense(scope.In("hidden"), x, m.Dense, activation.TypeRelu)
+	for l := 0; l < max(m.DenseLayers, 1); l++ {
+		x = m.dense(scope.In("%s", hiddenScope(l)), x, m.Dense, activation.TypeRelu)
+	}
 	head := scope.In("head")
 	return layers.Dense(head.WithInitializer(hostInitializer(head, false, headInitScale)), x, true, nOut)
+}
+
+// hiddenScope names the l-th hidden layer's variables: "hidden", then
+// "hidden1", "hidden2", … (so models with one hidden layer keep their names).
+func hiddenScope(l int) string {
+	if l == 0 {
+		return "hidden"
+	}
+	return fmt.Sprintf("hidden%d", l)
 }
 
 // transposed reports whether a layer from in to out features stores its

@@ -248,7 +248,7 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		mask[i] = 1
 	}
 	vars := func(conv string) map[string][]float32 {
-		cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: conv, WeightLayout: LayoutPerLayer}
+		cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, DenseLayers: 2, Conv: conv, WeightLayout: LayoutPerLayer}
 		n := newNet(be, cfg, ts, 5)
 		tc := DefaultConfig()
 		tc.Model = cfg
@@ -277,6 +277,15 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		a := vars("im2col")
 		if len(a) != len(b) || len(a) == 0 {
 			t.Fatalf("group %d: %d variables vs %d", group, len(a), len(b))
+		}
+		hidden := 0
+		for name := range a {
+			if strings.Contains(name, "/hidden1/") {
+				hidden++
+			}
+		}
+		if hidden < 2 { // the second hidden layer's weights and biases (and their Adam moments)
+			t.Fatalf("group %d: %d variables of the second hidden layer", group, hidden)
 		}
 		for name, va := range a {
 			vb, ok := b[name]

@@ -163,7 +163,7 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 		names = append(names, n)
 	}
 	fmt.Fprintf(w, "| targets | %s |\n", strings.Join(names, ", "))
-	fmt.Fprintf(w, "| network | conv widths %v × %d per block, dense %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, s.Model.Dense, s.Training.Parameters)
+	fmt.Fprintf(w, "| network | conv widths %v × %d per block, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
 	fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)

@@ -362,5 +362,8 @@ func (c Config) TrainHash() string {
 	if t.Model.DenseLayers == 1 {
 		t.Model.DenseLayers = 0 // omitted: the hash of runs from before the key existed
 	}
+	if t.Input == emulate.InputAsinh {
+		t.Input = "" // likewise train.input
+	}
 	return Hash(c.MockHash(), t)
 }

@@ -174,3 +174,29 @@ func TestTrainHashDenseLayers(t *testing.T) {
 		t.Error("the default dense_layers changes the train hash of older configs")
 	}
 }
+
+// TestTrainHashInput: the linear input plane changes the train hash; the
+// default input hashes as configs did before train.input existed.
+func TestTrainHashInput(t *testing.T) {
+	t.Parallel()
+	p := writeYAML(t, "seed: 7\n")
+	def, err := Load(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lin, err := Load(p, []string{"train.input=asinh+linear"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lin.Train.Input != "asinh+linear" || def.TrainHash() == lin.TrainHash() {
+		t.Errorf("input %q: asinh and asinh+linear share a train hash", lin.Train.Input)
+	}
+	old := def
+	old.Train.Input = "" // a config decoded before the key existed
+	if old.TrainHash() != def.TrainHash() {
+		t.Error("the default input changes the train hash of older configs")
+	}
+	if _, err := Load(p, []string{"train.input=linear"}); err == nil || !strings.Contains(err.Error(), "train.input") {
+		t.Errorf("train.input=linear: got %v, want an error naming train.input", err)
+	}
+}

@@ -6,32 +6,32 @@ import "sync"
 // after the first skip reading, decompressing and preprocessing the shards:
 // Preprocess is deterministic, so a cached input is the one a fresh read
 // would give. Inputs are cached until max bytes are held; the rest are
-// recomputed each time. The cache belongs to one stretch: a stream with
-// another empties it. It is safe for concurrent use.
+// recomputed each time. The cache belongs to one preprocessing: a stream
+// with another empties it. It is safe for concurrent use.
 type inputCache struct {
-	mu      sync.RWMutex
-	max     int64 // bytes; 0 turns the cache off
-	used    int64 // bytes held
-	stretch float64
-	slots   [][][]float32 // per file, per example
+	mu    sync.RWMutex
+	max   int64 // bytes; 0 turns the cache off
+	used  int64 // bytes held
+	prep  Preprocessing
+	slots [][][]float32 // per file, per example
 }
 
-// use prepares the cache for inputs of the given stretch, emptying it when
-// it holds another stretch's.
-func (c *inputCache) use(stretch float64, meta [][]Meta) {
+// use prepares the cache for inputs of the given preprocessing, emptying
+// it when it holds another's.
+func (c *inputCache) use(prep Preprocessing, meta [][]Meta) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.max <= 0 {
 		return
 	}
-	if c.slots != nil && c.stretch == stretch {
+	if c.slots != nil && c.prep == prep {
 		return
 	}
 	c.slots = make([][][]float32, len(meta))
 	for i, m := range meta {
 		c.slots[i] = make([][]float32, len(m))
 	}
-	c.used, c.stretch = 0, stretch
+	c.used, c.prep = 0, prep
 }
 
 // get returns the cached input of example i of file f, or nil.

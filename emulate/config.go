@@ -32,6 +32,11 @@ type Config struct {
 	// Stretch is the arcsinh softening of the preprocessing, in units of the
 	// stamp's median rms: x = asinh(sci / (Stretch·rms)). Default 3.
 	Stretch float64 `mapstructure:"stretch"`
+	// Input is what the network sees of each band: "asinh" (the stretched
+	// stamp) or "asinh+linear" (also the stamp in linear units of its
+	// central peak, a second channel per band; see Preprocess). Default
+	// "asinh".
+	Input string `mapstructure:"input" json:",omitempty"`
 	// Model is the network.
 	Model ModelConfig `mapstructure:"model"`
 	// BatchSize is the number of stamps per optimisation step. Default 64.
@@ -102,6 +107,7 @@ func DefaultConfig() Config {
 	return Config{
 		Targets:         []string{"mag", "re_arcsec", "n", "q", "pa_deg"},
 		Stretch:         3,
+		Input:           InputAsinh,
 		Model:           DefaultModelConfig(),
 		BatchSize:       64,
 		Epochs:          20,
@@ -122,6 +128,9 @@ func DefaultConfig() Config {
 		TTA:             1,
 	}
 }
+
+// Prep is the preprocessing the section asks for.
+func (c Config) Prep() Preprocessing { return Preprocessing{Stretch: c.Stretch, Input: c.Input} }
 
 // Validate checks the section; errors name the key.
 func (c Config) Validate() error {
@@ -151,6 +160,9 @@ func (c Config) Validate() error {
 	}
 	if !(c.Stretch > 0) || math.IsInf(c.Stretch, 0) {
 		bad("stretch", c.Stretch, "must be a positive number")
+	}
+	if err := checkInput(c.Input); err != nil {
+		bad("input", fmt.Sprintf("%q", c.Input), err.Error())
 	}
 	if c.Model.DenseLayers < 1 { // 0 is only for model.json files older than the key
 		errs = append(errs, fmt.Errorf("train.model.dense_layers = %d: want 1 to 8", c.Model.DenseLayers))

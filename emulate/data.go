@@ -334,8 +334,8 @@ func (d *Data) Close() error {
 	return first
 }
 
-// Example is one preprocessed example: the network input (S×S×bands,
-// channels last), its label slots and mask, and its metadata.
+// Example is one preprocessed example: the network input (S×S×channels,
+// channels last: Preprocessing.Planes per band), its label slots and mask, and its metadata.
 type Example struct {
 	Input []float32
 	Meta  Meta
@@ -354,9 +354,9 @@ type Example struct {
 // goroutines ahead of the consumer, and yielded in the same order as a
 // sequential read, so the stream does not depend on the number of workers.
 // Preprocessed inputs are kept in memory (see SetCache) and reused by later
-// streams with the same stretch. Example inputs may be shared with the cache
+// streams with the same preprocessing. Example inputs may be shared with the cache
 // and must not be modified.
-func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, aug AugmentGroup, bufSize int, stretch float64, errp *error) func(yield func(Example) bool) {
+func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, aug AugmentGroup, bufSize int, prep Preprocessing, errp *error) func(yield func(Example) bool) {
 	return func(yield func(Example) bool) {
 		var syms []Augmentation
 		if aug != "" && aug != AugmentNone {
@@ -380,9 +380,9 @@ func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, au
 		if shuffle {
 			rng.Shuffle(len(blocks), func(i, j int) { blocks[i], blocks[j] = blocks[j], blocks[i] })
 		}
-		d.cache.use(stretch, d.meta)
+		d.cache.use(prep, d.meta)
 		process := func(b blk) ([]Example, error) {
-			return d.blockExamples(b, byBlock[b], seed, syms, stretch)
+			return d.blockExamples(b, byBlock[b], seed, syms, prep)
 		}
 		var buf []Example
 		flush := func(all bool) bool {
@@ -424,11 +424,12 @@ type blk struct{ file, block int32 }
 // examples ks of block b, in that order, taking inputs from the cache when
 // it holds them all and reading the block otherwise. It is safe for
 // concurrent use on different blocks.
-func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation, stretch float64) ([]Example, error) {
+func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation, prep Preprocessing) ([]Example, error) {
 	r := d.readers[b.file]
 	base := int(b.block) * r.Header().BlockSize
 	S := d.Header.StampSize
 	nb := len(d.Bands)
+	nc := nb * prep.Planes() // input channels
 	n := S * S
 	inputs := make([][]float32, len(ks))
 	missing := false
@@ -460,8 +461,8 @@ func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation
 					copy(rms[j*n:(j+1)*n], ex.Images[(d.rms*nAll+bi)*n:(d.rms*nAll+bi+1)*n])
 				}
 			}
-			in := make([]float32, nb*n)
-			scratch = Preprocess(in, sci, rms, S, nb, stretch, scratch)
+			in := make([]float32, nc*n)
+			scratch = Preprocess(in, sci, rms, S, nb, prep, scratch)
 			d.cache.put(int(b.file), base+int(k), in)
 			inputs[i] = in
 		}
@@ -474,7 +475,7 @@ func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation
 			e.Aug = drawAugmentation(ar, syms)
 			if e.Aug != (Augmentation{}) {
 				aug := make([]float32, len(e.Input))
-				e.Aug.Apply(aug, e.Input, S, nb)
+				e.Aug.Apply(aug, e.Input, S, nc)
 				e.Input = aug
 			}
 		}

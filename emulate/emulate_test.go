@@ -170,7 +170,7 @@ func TestSplitByGalaxy(t *testing.T) {
 	total := 0
 	for _, part := range []Part{PartTrain, PartVal, PartTest} {
 		var errp error
-		for e := range d.Stream(context.Background(), part, 5, true, AugmentNone, 50, 3, &errp) {
+		for e := range d.Stream(context.Background(), part, 5, true, AugmentNone, 50, Preprocessing{Stretch: 3}, &errp) {
 			total++
 			if p, ok := where[e.Meta.ID]; ok && p != part {
 				t.Fatalf("galaxy %d in %v and %v", e.Meta.ID, p, part)
@@ -348,4 +348,65 @@ func indexOf(s, sub string) int {
 		}
 	}
 	return -1
+}
+
+// TestLinearInput trains with train.input = asinh+linear: the model records
+// the input, reloads with two channels per band, and predicting the raw
+// stamps of a shard (the path of `galforge predict`) gives what predicting
+// its split through the training stream gives.
+func TestLinearInput(t *testing.T) {
+	dir := t.TempDir()
+	path := makeShard(t, dir, 48, 32, 13)
+	c := tinyConfig()
+	c.Epochs, c.Input = 1, InputAsinhLinear
+	d, err := OpenData(context.Background(), []string{path}, c, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	mdir := filepath.Join(dir, "model")
+	if _, err := Train(context.Background(), d, TrainOptions{Config: c, Seed: 3, Dir: mdir, ConfigHash: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	m, err := Load(mdir, "go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if m.Spec.Input != InputAsinhLinear || m.Channels() != 2 || m.InputLen() != 2*32*32 {
+		t.Fatalf("model input %q, %d channels, %d values", m.Spec.Input, m.Channels(), m.InputLen())
+	}
+	metas, want, err := m.PredictPart(context.Background(), d, PartVal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := shard.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	byID := map[int64]shard.Example{}
+	for ex, err := range r.All() {
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID[ex.ID] = ex
+	}
+	const n = 32 * 32
+	var sci, rms []float32
+	for _, mt := range metas {
+		im := byID[mt.ID].Images
+		sci, rms = append(sci, im[:n]...), append(rms, im[n:2*n]...)
+	}
+	got, err := m.PredictStamps(sci, rms, len(metas))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range want {
+		for j := range want[i] {
+			if g, w := got[i][j], want[i][j]; g.Value != w.Value || g.Sigma != w.Sigma {
+				t.Fatalf("stamp %d target %d: %+v from the stamps, %+v from the split", i, j, got[i][j], want[i][j])
+			}
+		}
+	}
 }

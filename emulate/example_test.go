@@ -25,7 +25,7 @@ func ExamplePreprocess() {
 	sci := []float32{0, 3, 30, 300}
 	rms := []float32{1, 1, 1, 1}
 	in := make([]float32, 4)
-	emulate.Preprocess(in, sci, rms, 2, 1, 3, nil)
+	emulate.Preprocess(in, sci, rms, 2, 1, emulate.Preprocessing{Stretch: 3}, nil)
 	fmt.Printf("%.3f\n", in)
 	// Output: [0.000 0.881 2.998 5.298]
 }

@@ -80,7 +80,7 @@ func TestPreprocess(t *testing.T) {
 	sci := []float32{0, 3, -3, float32(math.NaN()), 10, 20, 30, 40}
 	rms := []float32{1, 1, 1, 1, 2, 2, 0, 2} // band 1: one masked pixel (rms 0)
 	dst := make([]float32, s*s*nb)
-	Preprocess(dst, sci, rms, s, nb, 3, nil)
+	Preprocess(dst, sci, rms, s, nb, Preprocessing{Stretch: 3}, nil)
 	want := []float64{0, math.Asinh(10.0 / 6), math.Asinh(1), math.Asinh(20.0 / 6), math.Asinh(-1), 0, 0, math.Asinh(40.0 / 6)}
 	for i, w := range want {
 		if math.Abs(float64(dst[i])-w) > 1e-6 {
@@ -403,5 +403,47 @@ func TestHostInitializer(t *testing.T) {
 	n3, _ := build(6)
 	if _, c3 := weights(n3, "/block0_conv0/dense/weights"); slices.Equal(c, c3) {
 		t.Errorf("seeds 5 and 6 gave the same convolution weights")
+	}
+}
+
+// TestPreprocessLinear: with train.input = asinh+linear each band has two
+// channels, asinh(sci/(stretch·σ)) then sci/max(stretch·σ, P) with P the
+// brightest valid pixel of the central half; masked pixels are 0 in both.
+func TestPreprocessLinear(t *testing.T) {
+	const s, nb = 8, 2
+	sci := make([]float32, nb*s*s)
+	rms := make([]float32, nb*s*s)
+	for i := range s * s {
+		rms[i], rms[s*s+i] = 1, 2
+		sci[i] = float32(i%5) - 2 // band 0: −2…2, with a bright galaxy below
+		sci[s*s+i] = float32(i%3) - 1
+	}
+	sci[4*s+4] = 100             // band 0: the central peak
+	sci[0] = 500                 // band 0: brighter, but outside the central box
+	sci[s*s+3*s+5] = 4           // band 1: faint: below 3σ = 6, so P = 6
+	rms[s*s+2*s+2] = 0           // band 1: a masked pixel
+	sci[3] = float32(math.NaN()) // band 0: another
+	p := Preprocessing{Stretch: 3, Input: InputAsinhLinear}
+	if p.Planes() != 2 {
+		t.Fatalf("%d planes", p.Planes())
+	}
+	dst := make([]float32, nb*2*s*s)
+	Preprocess(dst, sci, rms, s, nb, p, nil)
+	one := make([]float32, nb*s*s)
+	Preprocess(one, sci, rms, s, nb, Preprocessing{Stretch: 3}, nil)
+	for i := range s * s {
+		for b, peak := range []float64{100, 6} {
+			v := float64(sci[b*s*s+i])
+			wantLin := v / peak
+			if (b == 1 && i == 2*s+2) || (b == 0 && i == 3) {
+				wantLin = 0
+			}
+			if got := dst[i*4+b*2]; got != one[i*2+b] {
+				t.Errorf("pixel %d band %d: asinh plane %v, want %v as with one plane", i, b, got, one[i*2+b])
+			}
+			if got := float64(dst[i*4+b*2+1]); math.Abs(got-wantLin) > 1e-6*math.Max(1, math.Abs(wantLin)) {
+				t.Errorf("pixel %d band %d: linear plane %v, want %v", i, b, got, wantLin)
+			}
+		}
 	}
 }

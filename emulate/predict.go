@@ -70,6 +70,9 @@ func (s *Spec) validate() error {
 	if s.StampSize <= 0 || len(s.Bands) == 0 || len(s.Targets) == 0 || !(s.Stretch > 0) {
 		return errors.New("missing stamp_size, bands, targets or stretch")
 	}
+	if err := checkInput(s.Input); err != nil {
+		return fmt.Errorf("input %q: %v", s.Input, err)
+	}
 	for _, t := range s.Targets {
 		if t.Kind == Regression && t.Transform != TransformAngle180 && !(t.Std > 0) {
 			return fmt.Errorf("target %s: std %v", t.Name, t.Std)
@@ -101,13 +104,21 @@ func (m *Model) Close() {
 }
 
 // InputLen is the number of values of one preprocessed input.
-func (m *Model) InputLen() int { return m.Spec.StampSize * m.Spec.StampSize * len(m.Spec.Bands) }
+func (m *Model) InputLen() int { return m.Spec.StampSize * m.Spec.StampSize * m.Channels() }
+
+// Channels is the number of input channels: Preprocessing.Planes per band.
+func (m *Model) Channels() int { return len(m.Spec.Bands) * m.Prep().Planes() }
+
+// Prep is the preprocessing the model was trained with.
+func (m *Model) Prep() Preprocessing {
+	return Preprocessing{Stretch: m.Spec.Stretch, Input: m.Spec.Input}
+}
 
 // Outputs runs the network on n preprocessed inputs (n·InputLen values,
 // channels last) and returns the raw outputs, n rows of the targets'
 // outputs back to back.
 func (m *Model) Outputs(inputs []float32, n int) ([][]float32, error) {
-	per, S, nb := m.InputLen(), m.Spec.StampSize, len(m.Spec.Bands)
+	per, S, nb := m.InputLen(), m.Spec.StampSize, m.Channels()
 	if len(inputs) != n*per {
 		return nil, fmt.Errorf("emulate: %d input values for %d stamps of %d", len(inputs), n, per)
 	}
@@ -178,14 +189,15 @@ func (m *Model) PredictStamps(sci, rms []float32, n int) ([][]Prediction, error)
 	if len(sci) != n*per || (rms != nil && len(rms) != n*per) {
 		return nil, fmt.Errorf("emulate: %d sci / %d rms values for %d stamps of %d×%d×%d", len(sci), len(rms), n, nb, S, S)
 	}
-	in := make([]float32, n*per)
+	pin := m.InputLen()
+	in := make([]float32, n*pin)
 	var scratch []float32
 	for i := range n {
 		var r []float32
 		if rms != nil {
 			r = rms[i*per : (i+1)*per]
 		}
-		scratch = Preprocess(in[i*per:(i+1)*per], sci[i*per:(i+1)*per], r, S, nb, m.Spec.Stretch, scratch)
+		scratch = Preprocess(in[i*pin:(i+1)*pin], sci[i*per:(i+1)*per], r, S, nb, m.Prep(), scratch)
 	}
 	return m.predictInputs(in, n)
 }
@@ -205,7 +217,7 @@ func (m *Model) predictInputs(in []float32, n int) ([][]Prediction, error) {
 		}
 		return out, nil
 	}
-	S, nb := m.Spec.StampSize, len(m.Spec.Bands)
+	S, nb := m.Spec.StampSize, m.Channels()
 	per := S * S * nb
 	each := make([][][]Prediction, len(augs)) // [aug][stamp][target]
 	aug := make([]float32, len(in))
@@ -335,7 +347,7 @@ func (m *Model) PredictPart(ctx context.Context, d *Data, part Part) ([]Meta, []
 		in = in[:0]
 		return nil
 	}
-	for e := range d.Stream(ctx, part, 0, false, AugmentNone, 1, m.Spec.Stretch, &streamErr) {
+	for e := range d.Stream(ctx, part, 0, false, AugmentNone, 1, m.Prep(), &streamErr) {
 		metas = append(metas, e.Meta)
 		in = append(in, e.Input...)
 		if len(in) == m.Batch*per {

@@ -6,21 +6,65 @@ import (
 	"math/rand/v2"
 )
 
+// Input kinds (train.input): what the network sees of each band.
+const (
+	// InputAsinh is one plane per band, asinh(sci / (stretch·σ)).
+	InputAsinh = "asinh"
+	// InputAsinhLinear adds a second plane per band, the stamp in linear
+	// units of its central peak (or of stretch·σ when that is larger).
+	InputAsinhLinear = "asinh+linear"
+)
+
+// Preprocessing is what Preprocess needs: the settings train.stretch and
+// train.input, stored in model.json so that observations are preprocessed
+// as the training mocks were.
+type Preprocessing struct {
+	Stretch float64 // asinh softening in units of the band's median rms
+	Input   string  // InputAsinh ("" too) or InputAsinhLinear
+}
+
+// Planes is the number of input channels per band: 1, or 2 with the linear
+// plane.
+func (p Preprocessing) Planes() int {
+	if p.Input == InputAsinhLinear {
+		return 2
+	}
+	return 1
+}
+
+// checkInput returns an error for an unknown train.input.
+func checkInput(in string) error {
+	switch in {
+	case "", InputAsinh, InputAsinhLinear:
+		return nil
+	}
+	return fmt.Errorf("want %q or %q", InputAsinh, InputAsinhLinear)
+}
+
 // Preprocess is the one preprocessing of mocks and observations alike. It
 // turns one stamp's science and rms planes, each nb bands of s×s pixels in
 // the shard's order (band, y, x), into the network's input written to dst in
-// channels-last order (y, x, band):
+// channels-last order (y, x, channel), p.Planes() channels per band (channel
+// b·Planes + k):
 //
-//	x = asinh(sci / (stretch · σ_b))
+//	x₀ = asinh(sci / (stretch · σ_b))
+//	x₁ = sci / max(stretch · σ_b, P_b)         (InputAsinhLinear only)
 //
-// with σ_b the median of the band's positive finite rms pixels, so the
-// input is in units of the stamp's own noise: bright cores are compressed
-// logarithmically, the noise stays linear. Pixels that are not finite, or
-// whose rms is not positive and finite, are set to 0 (masked). Bands without
+// with σ_b the median of the band's positive finite rms pixels, so x₀ is in
+// units of the stamp's own noise: bright cores are compressed
+// logarithmically, the noise stays linear. P_b is the band's brightest valid
+// pixel in the central s/2 × s/2 box (where the object is), so x₁ keeps a
+// bright galaxy's light profile linear, with its peak at 1 — the precision
+// of its inner isophotes, which the logarithm compresses — while a faint one
+// stays in noise units. Pixels that are not finite, or whose rms is not
+// positive and finite, are set to 0 (masked) in every plane. Bands without
 // any valid rms (noise-free renders) use σ_b = 10⁻³ × the band's peak
-// |sci|. dst must hold nb·s·s values; scratch (may be nil) is reused.
-func Preprocess(dst, sci, rms []float32, s, nb int, stretch float64, scratch []float32) []float32 {
+// |sci|. dst must hold nb·Planes·s·s values; scratch (may be nil) is reused.
+func Preprocess(dst, sci, rms []float32, s, nb int, p Preprocessing, scratch []float32) []float32 {
 	n := s * s
+	np := p.Planes()
+	nc := nb * np
+	lo, hi := s/4, s-s/4 // the central box, [lo, hi) on both axes
 	for b := range nb {
 		sb := sci[b*n : (b+1)*n]
 		var rb []float32
@@ -45,22 +89,47 @@ func Preprocess(dst, sci, rms []float32, s, nb int, stretch float64, scratch []f
 			}
 			sigma = 1e-3 * peak
 		}
-		inv := 0.0
-		if sigma > 0 {
-			inv = 1 / (stretch * sigma)
-		}
-		for i, v := range sb {
-			x := float64(v)
+		valid := func(i int) bool {
+			x := float64(sb[i])
 			ok := !math.IsNaN(x) && !math.IsInf(x, 0)
 			if rb != nil {
 				r := float64(rb[i])
 				ok = ok && (len(scratch) == 0 || (r > 0 && !math.IsInf(r, 0)))
 			}
-			if !ok {
-				dst[i*nb+b] = 0
+			return ok
+		}
+		inv := 0.0
+		if sigma > 0 {
+			inv = 1 / (p.Stretch * sigma)
+		}
+		invLin := inv
+		if np == 2 {
+			peak := p.Stretch * sigma
+			for y := lo; y < hi; y++ {
+				for x := lo; x < hi; x++ {
+					if i := y*s + x; valid(i) && float64(sb[i]) > peak {
+						peak = float64(sb[i])
+					}
+				}
+			}
+			invLin = 0
+			if peak > 0 {
+				invLin = 1 / peak
+			}
+		}
+		for i, v := range sb {
+			c := i*nc + b*np
+			if !valid(i) {
+				for k := range np {
+					dst[c+k] = 0
+				}
 				continue
 			}
-			dst[i*nb+b] = float32(math.Asinh(x * inv))
+			x := float64(v)
+			dst[c] = float32(math.Asinh(x * inv))
+			if np == 2 {
+				dst[c+1] = float32(x * invLin)
+			}
 		}
 	}
 	return scratch

@@ -51,7 +51,7 @@ func TestStreamCacheAndWorkers(t *testing.T) {
 	collect := func() []Example {
 		var err error
 		var out []Example
-		for e := range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Stretch, &err) {
+		for e := range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Prep(), &err) {
 			out = append(out, e)
 		}
 		if err != nil {
@@ -91,7 +91,7 @@ func TestStreamCacheAndWorkers(t *testing.T) {
 	// detector and the next full pass would see them).
 	var serr error
 	k := 0
-	for range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Stretch, &serr) {
+	for range d.Stream(context.Background(), PartTrain, 9, true, AugmentD4, c.ShuffleBuffer, c.Prep(), &serr) {
 		if k++; k == 3 {
 			break
 		}
@@ -192,7 +192,7 @@ func TestAugmentGroups(t *testing.T) {
 		syms, _ := g.Symmetries()
 		seen := map[Augmentation]int{}
 		var serr error
-		for e := range d.Stream(context.Background(), PartTrain, 9, true, g, c.ShuffleBuffer, c.Stretch, &serr) {
+		for e := range d.Stream(context.Background(), PartTrain, 9, true, g, c.ShuffleBuffer, c.Prep(), &serr) {
 			seen[e.Aug]++
 		}
 		if serr != nil {

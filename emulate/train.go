@@ -43,13 +43,15 @@ type Spec struct {
 	StampSize       int         `json:"stamp_size"`
 	// PixelScaleArcsec is the pixel scale of the training stamps, from the
 	// shards' provenance (0 when they do not record it).
-	PixelScaleArcsec float64        `json:"pixel_scale_arcsec"`
-	Stretch          float64        `json:"stretch"`
-	TruthColumns     []shard.Column `json:"truth_columns"`
-	Shards           []string       `json:"shards"`
-	Split            SplitRecord    `json:"split"`
-	Training         TrainRecord    `json:"training"`
-	History          []EpochRecord  `json:"history"`
+	PixelScaleArcsec float64 `json:"pixel_scale_arcsec"`
+	Stretch          float64 `json:"stretch"`
+	// Input is train.input (empty in models from before the key: asinh).
+	Input        string         `json:"input,omitempty"`
+	TruthColumns []shard.Column `json:"truth_columns"`
+	Shards       []string       `json:"shards"`
+	Split        SplitRecord    `json:"split"`
+	Training     TrainRecord    `json:"training"`
+	History      []EpochRecord  `json:"history"`
 }
 
 // SplitRecord counts galaxies and examples per split.
@@ -190,7 +192,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	}
 	defer backend.Finalize()
 	n := newNet(backend, c.Model, d.Targets, o.Seed)
-	S, nb := d.Header.StampSize, len(d.Bands)
+	S, nb := d.Header.StampSize, len(d.Bands)*c.Prep().Planes() // input channels
 	stepsPerEpoch := d.Len(PartTrain) / c.BatchSize
 	if stepsPerEpoch == 0 {
 		return nil, fmt.Errorf("emulate: %d training examples make no batch of train.batch_size = %d", d.Len(PartTrain), c.BatchSize)
@@ -320,7 +322,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	_ = started
 	spec = &Spec{Format: SpecFormat, Version: 1, GalforgeVersion: o.Version, ConfigHash: o.ConfigHash, Seed: o.Seed,
 		Model: c.Model, Targets: n.targets, Bands: d.BandNames(), StampSize: S, PixelScaleArcsec: pixelScaleOf(d.Header),
-		Stretch: c.Stretch, TruthColumns: d.Header.Truth, Shards: d.Paths, History: st.History,
+		Stretch: c.Stretch, Input: c.Prep().Input, TruthColumns: d.Header.Truth, Shards: d.Paths, History: st.History,
 		Split: SplitRecord{Galaxies: [3]int{len(d.IDs(PartTrain)), len(d.IDs(PartVal)), len(d.IDs(PartTest))}, Examples: [3]int{d.Len(PartTrain), d.Len(PartVal), d.Len(PartTest)}},
 		Training: TrainRecord{Backend: bcfg, BatchSize: c.BatchSize, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValScore: st.Best,
 			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store), Augment: c.Augment}}
@@ -425,7 +427,7 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle bool,
 			metas, k = nil, 0
 			return yield(b)
 		}
-		for e := range d.Stream(ctx, part, seed, shuffle, aug, c.ShuffleBuffer, c.Stretch, errp) {
+		for e := range d.Stream(ctx, part, seed, shuffle, aug, c.ShuffleBuffer, c.Prep(), errp) {
 			copy(x[k*per:(k+1)*per], e.Input)
 			labels(d.Targets, &e, lab[k*nSlots:(k+1)*nSlots], mask[k*nT:(k+1)*nT])
 			metas = append(metas, e.Meta)

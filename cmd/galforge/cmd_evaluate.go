@@ -164,7 +164,11 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 	}
 	fmt.Fprintf(w, "| targets | %s |\n", strings.Join(names, ", "))
 	fmt.Fprintf(w, "| network | conv widths %v × %d per block, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
-	fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
+	if s.Input == emulate.InputAsinhLinear {
+		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)), and sci / max(%g·median rms, central peak) |\n", s.Stretch, s.Stretch)
+	} else {
+		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
+	}
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)
 	fmt.Fprintf(w, "| training speed | %.1f images/s over %.0f s |\n\n", s.Training.ImagesPerSec, s.Training.Seconds)

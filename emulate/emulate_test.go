@@ -262,10 +262,22 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, p1, err := m1.PredictPart(context.Background(), d, PartVal)
+	metas, p1, err := m1.PredictPart(context.Background(), d, PartVal)
 	m1.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Training ends by calibrating σ on the validation split, and model.json
+	// keeps the scales: ⌈0.683·N⌉ of its N stamps (one fewer if the last
+	// one's rounding goes the other way) lie within 1σ.
+	k := int(math.Ceil(coverage1σ * float64(len(p1))))
+	for i, r := range Evaluate(m1.Spec.Targets, metas, p1).Regs {
+		if tg := m1.Spec.Targets[i]; !(tg.SigmaScale > 0) {
+			t.Errorf("%s: sigma_scale %v after training", tg.Name, tg.SigmaScale)
+		}
+		if in := int(math.Round(r.Within1Sigma * float64(r.N))); r.N != len(p1) || (in != k && in != k-1) {
+			t.Errorf("%s: %d of %d validation stamps within 1σ, want %d", r.Name, in, r.N, k)
+		}
 	}
 	m2, err := Load(mdir, "go")
 	if err != nil {

@@ -53,14 +53,23 @@ func Load(dir, backend string) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := &Model{Spec: spec, Dir: dir, backend: be, Batch: 64}
-	m.net = newNet(be, spec.Model, spec.Targets, spec.Seed)
-	if err := loadVariables(modelPath(dir, weightsFile), m.net.store); err != nil {
+	m, err := loadOn(be, spec, dir)
+	if err != nil {
 		be.Finalize()
 		return nil, err
 	}
+	return m, nil
+}
+
+// loadOn builds the network of spec on an open backend and loads the best
+// weights of dir into it. Close releases be.
+func loadOn(be compute.Backend, spec Spec, dir string) (*Model, error) {
+	m := &Model{Spec: spec, Dir: dir, backend: be, Batch: 64}
+	m.net = newNet(be, spec.Model, spec.Targets, spec.Seed)
+	if err := loadVariables(modelPath(dir, weightsFile), m.net.store); err != nil {
+		return nil, err
+	}
 	if err := m.compile(); err != nil {
-		be.Finalize()
 		return nil, err
 	}
 	return m, nil
@@ -76,6 +85,9 @@ func (s *Spec) validate() error {
 	for _, t := range s.Targets {
 		if t.Kind == Regression && t.Transform != TransformAngle180 && !(t.Std > 0) {
 			return fmt.Errorf("target %s: std %v", t.Name, t.Std)
+		}
+		if t.SigmaScale < 0 || math.IsNaN(t.SigmaScale) || math.IsInf(t.SigmaScale, 0) {
+			return fmt.Errorf("target %s: sigma_scale %v", t.Name, t.SigmaScale)
 		}
 	}
 	if _, err := s.Training.Augment.Symmetries(); err != nil {

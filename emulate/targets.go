@@ -44,6 +44,19 @@ type Target struct {
 	Std  float64 `json:"std,omitempty"`
 	// Column is the index of the column in the shard's truth vector.
 	Column int `json:"column"`
+	// SigmaScale multiplies the network's σ of a regression target: the
+	// calibration fitted on the validation split at the end of training
+	// (see Model.CalibrateSigma). 0, in models from before it existed,
+	// means 1.
+	SigmaScale float64 `json:"sigma_scale,omitempty"`
+}
+
+// sigmaScale is SigmaScale, 1 when unset.
+func (t Target) sigmaScale() float64 {
+	if t.SigmaScale > 0 {
+		return t.SigmaScale
+	}
+	return 1
 }
 
 // classesOf lists the classes of the class-valued truth columns.
@@ -206,11 +219,11 @@ func (t Target) decode(out []float32) Prediction {
 		r2 := c*c + s*s
 		theta := 0.5 * math.Atan2(s, c) * 180 / math.Pi // (−90, 90]
 		// θ = ½ atan2(s, c): dθ = ½ (c ds − s dc)/r².
-		sig := 0.5 * math.Sqrt(c*c*ss*ss+s*s*sc*sc) / math.Max(r2, 1e-12) * 180 / math.Pi
+		sig := 0.5 * math.Sqrt(c*c*ss*ss+s*s*sc*sc) / math.Max(r2, 1e-12) * 180 / math.Pi * t.sigmaScale()
 		return Prediction{Value: theta, Sigma: sig}
 	}
 	mu := float64(out[0])*t.Std + t.Mean
-	sig := math.Exp(float64(out[1])) * t.Std
+	sig := math.Exp(float64(out[1])) * t.Std * t.sigmaScale()
 	if t.Transform == TransformLog10 {
 		y := math.Pow(10, mu)
 		return Prediction{Value: y, Sigma: math.Ln10 * y * sig}

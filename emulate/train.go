@@ -8,6 +8,7 @@ import (
 	"iter"
 	"math"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -328,6 +329,28 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store), Augment: c.Augment}}
 	if st.Seconds > 0 {
 		spec.Training.ImagesPerSec = float64(st.Images) / st.Seconds
+	}
+	// The last step: the σ of each regression target calibrated on the
+	// validation split, with the best weights.
+	cal := *spec
+	cal.Targets = slices.Clone(spec.Targets)
+	m, err := loadOn(backend, cal, o.Dir) // not closed: the deferred Finalize releases the backend
+	if err != nil {
+		return nil, err
+	}
+	nVal, err := m.CalibrateSigma(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	spec.Targets = m.Spec.Targets
+	var scales []string
+	for _, t := range spec.Targets {
+		if t.SigmaScale > 0 {
+			scales = append(scales, fmt.Sprintf("%s ×%.3f", ScoreName(t), t.SigmaScale))
+		}
+	}
+	if len(scales) > 0 {
+		fmt.Fprintf(logw, "train: σ calibrated on %d validation stamps (68.3 %% within 1σ): %s\n", nVal, strings.Join(scales, ", "))
 	}
 	if err := writeJSON(modelPath(o.Dir, specFile), spec); err != nil {
 		return nil, err

@@ -169,6 +169,17 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 	} else {
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
 	}
+	var scales []string
+	for _, t := range s.Targets {
+		if t.SigmaScale > 0 {
+			scales = append(scales, fmt.Sprintf("%s ×%.3f", emulate.ScoreName(t), t.SigmaScale))
+		}
+	}
+	if len(scales) > 0 {
+		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of the validation stamps within 1σ) |\n", strings.Join(scales, ", "))
+	} else {
+		fmt.Fprintf(w, "| σ calibration | none (a model from before calibration existed) |\n")
+	}
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)
 	fmt.Fprintf(w, "| training speed | %.1f images/s over %.0f s |\n\n", s.Training.ImagesPerSec, s.Training.Seconds)

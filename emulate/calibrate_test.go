@@ -3,6 +3,7 @@ package emulate
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -24,7 +25,7 @@ func TestSigmaScales(t *testing.T) {
 	preds := make([][]Prediction, n)
 	for i := range n {
 		mag, lre, pa := 18+6*r.Float64(), -1+r.Float64(), -90+180*r.Float64()
-		metas[i] = Meta{Truth: []float32{float32(mag), float32(math.Pow(10, lre)), float32(pa), 1}}
+		metas[i] = Meta{ID: int64(i), Truth: []float32{float32(mag), float32(math.Pow(10, lre)), float32(pa), 1}}
 		// Errors of σ 0.1 mag, 0.05 dex, 4°; the network claims half.
 		re := math.Pow(10, lre+0.05*r.NormFloat64())
 		preds[i] = []Prediction{
@@ -55,16 +56,23 @@ func TestSigmaScales(t *testing.T) {
 			t.Errorf("%s after scaling: %.0f of %d within 1σ, want %d", reg.Name, got, n, k)
 		}
 	}
-	// Too few stamps: no scaling.
+	// Too few galaxies: no scaling, however many stamps they have.
 	if s := sigmaScales(targets, metas[:minCalibration-1], preds[:minCalibration-1]); s[0] != 0 || s[2] != 0 {
-		t.Errorf("%d stamps: scales %v, want none", minCalibration-1, s)
+		t.Errorf("%d galaxies: scales %v, want none", minCalibration-1, s)
+	}
+	few := slices.Clone(metas)
+	for i := range few {
+		few[i].ID = int64(i % (minCalibration - 1))
+	}
+	if s := sigmaScales(targets, few, preds); s[0] != 0 || s[2] != 0 {
+		t.Errorf("%d stamps of %d galaxies: scales %v, want none", n, minCalibration-1, s)
 	}
 	// Wrapping: a truth of −89° predicted as 89° is 2° off, within 1σ of 3°.
 	at := []Target{targets[2]}
 	var am []Meta
 	var ap [][]Prediction
-	for range minCalibration {
-		am = append(am, Meta{Truth: []float32{0, 0, -89}})
+	for i := range minCalibration {
+		am = append(am, Meta{ID: int64(i), Truth: []float32{0, 0, -89}})
 		ap = append(ap, []Prediction{{Value: 89, Sigma: 4}})
 	}
 	if s := sigmaScales(at, am, ap); math.Abs(s[0]-0.5) > 1e-9 {

@@ -245,6 +245,8 @@ func TestAugmentationPA(t *testing.T) {
 // modified weights file and a broken model.json give ErrCorrupt naming the
 // file.
 func TestCheckpointRoundTrip(t *testing.T) {
+	defer func(m int) { minCalibration = m }(minCalibration)
+	minCalibration = 5 // the tiny validation split has about 13 galaxies
 	dir := t.TempDir()
 	path := makeShard(t, dir, 64, 32, 11)
 	c := tinyConfig()
@@ -271,6 +273,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	// keeps the scales: ⌈0.683·N⌉ of its N stamps (one fewer if the last
 	// one's rounding goes the other way) lie within 1σ.
 	k := int(math.Ceil(coverage1σ * float64(len(p1))))
+	if c := m1.Spec.Calibration; c == nil || c.Stamps != len(p1) || c.Galaxies != len(p1) {
+		t.Errorf("calibration record %+v for %d validation stamps, one per galaxy", c, len(p1))
+	}
 	for i, r := range Evaluate(m1.Spec.Targets, metas, p1).Regs {
 		if tg := m1.Spec.Targets[i]; !(tg.SigmaScale > 0) {
 			t.Errorf("%s: sigma_scale %v after training", tg.Name, tg.SigmaScale)

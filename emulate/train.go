@@ -53,6 +53,18 @@ type Spec struct {
 	Split        SplitRecord    `json:"split"`
 	Training     TrainRecord    `json:"training"`
 	History      []EpochRecord  `json:"history"`
+	// Calibration records the σ calibration at the end of training (nil
+	// in models from before it existed).
+	Calibration *CalibrationRecord `json:"calibration,omitempty"`
+}
+
+// CalibrationRecord says what the σ scales of the targets were fitted on:
+// the validation split's stamps and galaxies. With fewer than MinGalaxies
+// galaxies no target is scaled.
+type CalibrationRecord struct {
+	Stamps      int `json:"stamps"`
+	Galaxies    int `json:"galaxies"`
+	MinGalaxies int `json:"min_galaxies"`
 }
 
 // SplitRecord counts galaxies and examples per split.
@@ -338,11 +350,12 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	if err != nil {
 		return nil, err
 	}
-	nVal, err := m.CalibrateSigma(ctx, d)
+	nVal, nGal, err := m.CalibrateSigma(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	spec.Targets = m.Spec.Targets
+	spec.Calibration = &CalibrationRecord{Stamps: nVal, Galaxies: nGal, MinGalaxies: minCalibration}
 	var scales []string
 	for _, t := range spec.Targets {
 		if t.SigmaScale > 0 {
@@ -350,7 +363,9 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		}
 	}
 	if len(scales) > 0 {
-		fmt.Fprintf(logw, "train: σ calibrated on %d validation stamps (68.3 %% within 1σ): %s\n", nVal, strings.Join(scales, ", "))
+		fmt.Fprintf(logw, "train: σ calibrated on %d validation stamps of %d galaxies (68.3 %% within 1σ): %s\n", nVal, nGal, strings.Join(scales, ", "))
+	} else {
+		fmt.Fprintf(logw, "train: σ not calibrated: %d validation galaxies, fewer than the %d a calibration needs\n", nGal, minCalibration)
 	}
 	if err := writeJSON(modelPath(o.Dir, specFile), spec); err != nil {
 		return nil, err

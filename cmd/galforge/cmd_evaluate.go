@@ -175,9 +175,14 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 			scales = append(scales, fmt.Sprintf("%s ×%.3f", emulate.ScoreName(t), t.SigmaScale))
 		}
 	}
-	if len(scales) > 0 {
+	switch c := s.Calibration; {
+	case len(scales) > 0 && c != nil:
+		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of the %d validation stamps of %d galaxies within 1σ) |\n", strings.Join(scales, ", "), c.Stamps, c.Galaxies)
+	case len(scales) > 0:
 		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of the validation stamps within 1σ) |\n", strings.Join(scales, ", "))
-	} else {
+	case c != nil:
+		fmt.Fprintf(w, "| σ calibration | none: %d validation galaxies, fewer than the %d a calibration needs (the views of one galaxy are not independent) |\n", c.Galaxies, c.MinGalaxies)
+	default:
 		fmt.Fprintf(w, "| σ calibration | none (a model from before calibration existed) |\n")
 	}
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,

@@ -357,14 +357,19 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	spec.Targets = m.Spec.Targets
 	spec.Calibration = &CalibrationRecord{Stamps: nVal, Galaxies: nGal, MinGalaxies: minCalibration}
 	var scales []string
+	regs := 0
 	for _, t := range spec.Targets {
+		if t.Kind == Regression {
+			regs++
+		}
 		if t.SigmaScale > 0 {
 			scales = append(scales, fmt.Sprintf("%s ×%.3f", ScoreName(t), t.SigmaScale))
 		}
 	}
-	if len(scales) > 0 {
+	switch {
+	case len(scales) > 0:
 		fmt.Fprintf(logw, "train: σ calibrated on %d validation stamps of %d galaxies (68.3 %% within 1σ): %s\n", nVal, nGal, strings.Join(scales, ", "))
-	} else {
+	case regs > 0 && nGal < minCalibration:
 		fmt.Fprintf(logw, "train: σ not calibrated: %d validation galaxies, fewer than the %d a calibration needs\n", nGal, minCalibration)
 	}
 	if err := writeJSON(modelPath(o.Dir, specFile), spec); err != nil {

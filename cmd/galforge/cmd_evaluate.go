@@ -170,20 +170,34 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
 	}
 	var scales []string
+	unscaled := 0 // regression targets left with the network's σ
 	for _, t := range s.Targets {
-		if t.SigmaScale > 0 {
+		switch {
+		case t.SigmaScale > 0:
 			scales = append(scales, fmt.Sprintf("%s ×%.3f", emulate.ScoreName(t), t.SigmaScale))
+		case t.Kind == emulate.Regression:
+			unscaled++
 		}
 	}
-	switch c := s.Calibration; {
-	case len(scales) > 0 && c != nil:
-		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of the %d validation stamps of %d galaxies within 1σ) |\n", strings.Join(scales, ", "), c.Stamps, c.Galaxies)
+	c := s.Calibration
+	switch {
 	case len(scales) > 0:
-		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of the validation stamps within 1σ) |\n", strings.Join(scales, ", "))
-	case c != nil:
+		on := "the validation stamps"
+		if c != nil {
+			on = fmt.Sprintf("the %d validation stamps of %d galaxies", c.Stamps, c.Galaxies)
+		}
+		rest := ""
+		if unscaled > 0 && c != nil {
+			rest = fmt.Sprintf("; the other regression targets keep the network's σ (labels from fewer than %d galaxies)", c.MinGalaxies)
+		}
+		fmt.Fprintf(w, "| σ calibration | the network's σ times %s (68.3 %% of %s within 1σ)%s |\n", strings.Join(scales, ", "), on, rest)
+	case unscaled == 0:
+	case c == nil:
+		fmt.Fprintf(w, "| σ calibration | none (a model from before calibration existed) |\n")
+	case c.Galaxies < c.MinGalaxies:
 		fmt.Fprintf(w, "| σ calibration | none: %d validation galaxies, fewer than the %d a calibration needs (the views of one galaxy are not independent) |\n", c.Galaxies, c.MinGalaxies)
 	default:
-		fmt.Fprintf(w, "| σ calibration | none (a model from before calibration existed) |\n")
+		fmt.Fprintf(w, "| σ calibration | none: every regression target's labels come from fewer than %d of the %d validation galaxies |\n", c.MinGalaxies, c.Galaxies)
 	}
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)

@@ -130,7 +130,7 @@ func DefaultConfig() Config {
 }
 
 // Prep is the preprocessing the section asks for.
-func (c Config) Prep() Preprocessing { return Preprocessing{Stretch: c.Stretch, Input: c.Input} }
+func (c Config) Prep() Preprocessing { return newPreprocessing(c.Stretch, c.Input) }
 
 // Validate checks the section; errors name the key.
 func (c Config) Validate() error {

@@ -123,7 +123,7 @@ func (m *Model) Channels() int { return len(m.Spec.Bands) * m.Prep().Planes() }
 
 // Prep is the preprocessing the model was trained with.
 func (m *Model) Prep() Preprocessing {
-	return Preprocessing{Stretch: m.Spec.Stretch, Input: m.Spec.Input}
+	return newPreprocessing(m.Spec.Stretch, m.Spec.Input)
 }
 
 // Outputs runs the network on n preprocessed inputs (n·InputLen values,

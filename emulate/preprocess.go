@@ -32,6 +32,16 @@ func (p Preprocessing) Planes() int {
 	return 1
 }
 
+// newPreprocessing returns the preprocessing of a stretch and an input kind,
+// with "" (models and configs from before train.input) read as InputAsinh,
+// so that equal preprocessings compare equal (the input cache's key).
+func newPreprocessing(stretch float64, input string) Preprocessing {
+	if input == "" {
+		input = InputAsinh
+	}
+	return Preprocessing{Stretch: stretch, Input: input}
+}
+
 // checkInput returns an error for an unknown train.input.
 func checkInput(in string) error {
 	switch in {

@@ -22,6 +22,9 @@ func TestConfigValidate(t *testing.T) {
 		{"train.augment = d3: want none, c2, d2 or d4", func(c *Config) { c.Augment = "d3" }},
 		{"train.model.dense_layers = 0: want 1 to 8", func(c *Config) { c.Model.DenseLayers = 0 }},
 		{"train.model.dense_layers = 9: want 1 to 8", func(c *Config) { c.Model.DenseLayers = 9 }},
+		{"train.model.fovea = 7: want 0 (no fovea branch) or an even side", func(c *Config) { c.Model.Fovea = 7 }},
+		{"train.model.fovea = -2", func(c *Config) { c.Model.Fovea = -2 }},
+		{"train.model.fovea_widths[1] = 0: must be positive", func(c *Config) { c.Model.Fovea, c.Model.FoveaWidths = 16, []int{8, 0} }},
 		{`train.input = "linear": want "asinh" or "asinh+linear"`, func(c *Config) { c.Input = "linear" }},
 		{"train.transforms.q = sqrt: not one of train.targets", func(c *Config) { c.Transforms = map[string]string{"q": "sqrt"}; c.Targets = []string{"mag"} }},
 	} {

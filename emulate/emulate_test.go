@@ -251,6 +251,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	path := makeShard(t, dir, 64, 32, 11)
 	c := tinyConfig()
 	c.Epochs = 1
+	c.Model.Fovea = 8 // with the fovea branch (default widths), which model.json must rebuild
 	d, err := OpenData(context.Background(), []string{path}, c, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -268,6 +269,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	m1.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	if fw := m1.Spec.Model.FoveaWidths; m1.Spec.Model.Fovea != 8 || !slices.Equal(fw, DefaultFoveaWidths) {
+		t.Errorf("model.json records fovea %d, widths %v", m1.Spec.Model.Fovea, fw)
 	}
 	// Training ends by calibrating σ on the validation split, and model.json
 	// keeps the scales: ⌈0.683·N⌉ of its N stamps (one fewer if the last

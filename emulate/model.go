@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -21,7 +22,10 @@ import (
 // Widths is one block of ConvsPerBlock 3×3 convolutions ("same" padding, bias,
 // ReLU) with that many output channels, followed by a 2×2 mean pool; the last
 // block's feature map is flattened into DenseLayers hidden layers Dense wide
-// (ReLU) and a linear head with every target's outputs.
+// (ReLU) and a linear head with every target's outputs. With Fovea > 0 a
+// second branch sees the central Fovea×Fovea pixels at full resolution: 3×3
+// convolutions of FoveaWidths channels with no pooling between them, one 2×2
+// mean pool, and its features flattened beside the main branch's.
 type ModelConfig struct {
 	// Widths are the channels of each convolution block. Default [32, 64, 128].
 	Widths []int `mapstructure:"widths" json:"widths"`
@@ -32,6 +36,15 @@ type ModelConfig struct {
 	// DenseLayers is the number of hidden fully-connected layers. Default 1
 	// (0 in a model.json written before the key existed means 1).
 	DenseLayers int `mapstructure:"dense_layers" json:"dense_layers,omitempty"`
+	// Fovea is the side, in input pixels, of the central crop that the
+	// fovea branch convolves at full resolution; 0 (the default) leaves the
+	// branch out. The main branch pools after every block, so its later
+	// convolutions see the centre of a small galaxy at 2–4× coarser
+	// sampling; the fovea keeps the finest scale for the core.
+	Fovea int `mapstructure:"fovea" json:"fovea,omitempty"`
+	// FoveaWidths are the channels of the fovea branch's 3×3 convolutions.
+	// Default [32, 64] when Fovea > 0.
+	FoveaWidths []int `mapstructure:"fovea_widths" json:"fovea_widths,omitempty"`
 	// Conv selects the convolution implementation: "auto" (im2col on the
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
@@ -89,7 +102,31 @@ func (m ModelConfig) Validate(inputSize int) error {
 	if inputSize > 0 && inputSize>>len(m.Widths) < 1 {
 		return fmt.Errorf("train.model.widths: %d pooling blocks shrink a %d-pixel input below one pixel", len(m.Widths), inputSize)
 	}
+	if m.Fovea < 0 || m.Fovea == 1 || m.Fovea%2 != 0 {
+		return fmt.Errorf("train.model.fovea = %d: want 0 (no fovea branch) or an even side of at least 2 pixels", m.Fovea)
+	}
+	if inputSize > 0 && m.Fovea > inputSize {
+		return fmt.Errorf("train.model.fovea = %d: larger than the %d-pixel input", m.Fovea, inputSize)
+	}
+	for i, w := range m.FoveaWidths {
+		if w <= 0 {
+			return fmt.Errorf("train.model.fovea_widths[%d] = %d: must be positive", i, w)
+		}
+	}
 	return nil
+}
+
+// DefaultFoveaWidths are the fovea branch's convolutions when a config sets
+// train.model.fovea without train.model.fovea_widths.
+var DefaultFoveaWidths = []int{32, 64}
+
+// resolved returns m with the defaults of keys that depend on others filled
+// in (the fovea's widths), as a trained model records them.
+func (m ModelConfig) resolved() ModelConfig {
+	if m.Fovea > 0 && len(m.FoveaWidths) == 0 {
+		m.FoveaWidths = slices.Clone(DefaultFoveaWidths)
+	}
+	return m
 }
 
 // convGroup is the number of images the im2col convolutions of network
@@ -113,6 +150,7 @@ var convGroup = 16
 // backend's native convolution is used. Both have the same parameters and
 // compute the same function.
 func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) *Node {
+	m = m.resolved()
 	// Training graphs get the custom gradients, the pool's zero-valued
 	// gradient carrier and the biases inside the matrix products; inference
 	// graphs skip all three.
@@ -122,29 +160,46 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 		groups = (bsz + convGroup - 1) / convGroup
 	}
 	parts := make([]*Node, groups)
+	fparts := make([]*Node, groups)
 	for i := range parts {
 		xi := x
 		if groups > 1 {
 			xi = Slice(x, AxisRange(i*convGroup, min(bsz, (i+1)*convGroup)))
 		}
+		sc := scope.Shared // the first group creates the variables, the others reuse them
+		if i == 0 {
+			sc = scope.In
+		}
+		if m.Fovea > 0 {
+			// The central crop (symmetric under the half and quarter
+			// turns of the augmentation, for even sides).
+			st := (xi.Shape().Dimensions[1] - m.Fovea) / 2
+			fi := Slice(xi, AxisRange(), AxisRange(st, st+m.Fovea), AxisRange(st, st+m.Fovea), AxisRange())
+			for c, w := range m.FoveaWidths {
+				fi = m.conv3x3(sc("fovea_conv%d", c), fi, w, im2col, grad)
+			}
+			fparts[i] = meanPool2(fi, grad)
+		}
 		for b, w := range m.Widths {
 			for c := 0; c < m.ConvsPerBlock; c++ {
-				sc := scope.Shared // the first group creates the variables, the others reuse them
-				if i == 0 {
-					sc = scope.In
-				}
 				xi = m.conv3x3(sc("block%d_conv%d", b, c), xi, w, im2col, grad) // with its ReLU
 			}
 			xi = meanPool2(xi, grad)
 		}
 		parts[i] = xi
 	}
-	x = parts[0]
-	if groups > 1 {
-		x = Concatenate(parts, 0)
+	flat := func(parts []*Node) *Node {
+		x := parts[0]
+		if groups > 1 {
+			x = Concatenate(parts, 0)
+		}
+		dims := x.Shape().Dimensions
+		return Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
 	}
-	dims := x.Shape().Dimensions
-	x = Reshape(x, dims[0], dims[1]*dims[2]*dims[3])
+	x = flat(parts)
+	if m.Fovea > 0 {
+		x = Concatenate([]*Node{x, flat(fparts)}, 1)
+	}
 	for l := 0; l < max(m.DenseLayers, 1); l++ {
 		x = m.dense(scope.In("%s", hiddenScope(l)), x, m.Dense, activation.TypeRelu)
 	}

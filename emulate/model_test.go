@@ -33,6 +33,22 @@ func TestIm2colMatchesNative(t *testing.T) {
 		for _, layout := range []string{LayoutInOut, LayoutPerLayer} {
 			im2colMatchesNative(t, be, ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, Conv: "im2col", WeightLayout: layout})
 		}
+		im2colMatchesNative(t, be, ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 1, Dense: 8, Fovea: 6, FoveaWidths: []int{3, 5}, Conv: "im2col", WeightLayout: LayoutPerLayer})
+	}
+}
+
+// TestFoveaValidate: the fovea cannot be larger than the input.
+func TestFoveaValidate(t *testing.T) {
+	m := DefaultModelConfig()
+	m.Fovea = 16
+	if err := m.Validate(64); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Validate(12); err == nil || !strings.Contains(err.Error(), "train.model.fovea = 16: larger than the 12-pixel input") {
+		t.Fatalf("got %v", err)
+	}
+	if r := m.resolved(); !slices.Equal(r.FoveaWidths, DefaultFoveaWidths) || m.FoveaWidths != nil {
+		t.Fatalf("resolved %v (from %v)", r.FoveaWidths, m.FoveaWidths)
 	}
 }
 
@@ -248,7 +264,7 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		mask[i] = 1
 	}
 	vars := func(conv string) map[string][]float32 {
-		cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, DenseLayers: 2, Conv: conv, WeightLayout: LayoutPerLayer}
+		cfg := ModelConfig{Widths: []int{4, 6}, ConvsPerBlock: 2, Dense: 8, DenseLayers: 2, Fovea: 4, FoveaWidths: []int{3, 5}, Conv: conv, WeightLayout: LayoutPerLayer}
 		n := newNet(be, cfg, ts, 5)
 		tc := DefaultConfig()
 		tc.Model = cfg
@@ -278,14 +294,20 @@ func TestTrainStepMatchesNative(t *testing.T) {
 		if len(a) != len(b) || len(a) == 0 {
 			t.Fatalf("group %d: %d variables vs %d", group, len(a), len(b))
 		}
-		hidden := 0
+		hidden, fovea := 0, 0
 		for name := range a {
 			if strings.Contains(name, "/hidden1/") {
 				hidden++
 			}
+			if strings.Contains(name, "/fovea_conv1/") {
+				fovea++
+			}
 		}
 		if hidden < 2 { // the second hidden layer's weights and biases (and their Adam moments)
 			t.Fatalf("group %d: %d variables of the second hidden layer", group, hidden)
+		}
+		if fovea < 2 { // likewise the fovea branch's second convolution
+			t.Fatalf("group %d: %d variables of the fovea's second convolution", group, fovea)
 		}
 		for name, va := range a {
 			vb, ok := b[name]

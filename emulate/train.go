@@ -189,6 +189,7 @@ func openBackend(name string) (string, compute.Backend, error) {
 // its last finished epoch. It writes Dir/model.json and returns the spec.
 func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error) {
 	c := o.Config
+	c.Model = c.Model.resolved()
 	logw := o.Log
 	if logw == nil {
 		logw = io.Discard

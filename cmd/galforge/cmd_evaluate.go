@@ -163,7 +163,11 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 		names = append(names, n)
 	}
 	fmt.Fprintf(w, "| targets | %s |\n", strings.Join(names, ", "))
-	fmt.Fprintf(w, "| network | conv widths %v × %d per block, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
+	fovea := ""
+	if s.Model.Fovea > 0 {
+		fovea = fmt.Sprintf(", fovea %d×%d px convs %v", s.Model.Fovea, s.Model.Fovea, s.Model.FoveaWidths)
+	}
+	fmt.Fprintf(w, "| network | conv widths %v × %d per block%s, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, fovea, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
 	if s.Input == emulate.InputAsinhLinear {
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)), and sci / max(%g·median rms, central peak) |\n", s.Stretch, s.Stretch)
 	} else {

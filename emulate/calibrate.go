@@ -58,14 +58,16 @@ func sigmaScales(targets []Target, metas []Meta, preds [][]Prediction) []float64
 	return out
 }
 
-// CalibrateSigma fits each regression target's SigmaScale on the validation
-// split of d (see sigmaScales), with the network's own σ (any earlier scale
-// is dropped first) and no test-time augmentation, and sets it in m.Spec. It
+// Calibrate fits each regression target's SigmaScale (see sigmaScales) and
+// each class target's Temperature (see temperatures) on the validation split
+// of d, from the network's own σ and logits (any earlier calibration is
+// dropped first) with no test-time augmentation, and sets them in m.Spec. It
 // does not write model.json. It returns the number of validation stamps and
 // galaxies.
-func (m *Model) CalibrateSigma(ctx context.Context, d *Data) (stamps, galaxies int, err error) {
+func (m *Model) Calibrate(ctx context.Context, d *Data) (stamps, galaxies int, err error) {
 	for i := range m.Spec.Targets {
 		m.Spec.Targets[i].SigmaScale = 0
+		m.Spec.Targets[i].Temperature = 0
 	}
 	tta := m.TTA
 	m.TTA = 1
@@ -77,9 +79,85 @@ func (m *Model) CalibrateSigma(ctx context.Context, d *Data) (stamps, galaxies i
 	for i, s := range sigmaScales(m.Spec.Targets, metas, preds) {
 		m.Spec.Targets[i].SigmaScale = s
 	}
+	for i, t := range temperatures(m.Spec.Targets, metas, preds) {
+		m.Spec.Targets[i].Temperature = t
+	}
 	ids := map[int64]bool{}
 	for _, mt := range metas {
 		ids[mt.ID] = true
 	}
 	return len(metas), len(ids), nil
+}
+
+// Temperatures fitted by temperatures lie in [1/maxInvTemp, maxInvTemp].
+const maxInvTemp = 20.0
+
+// temperatures returns, for each class target, the temperature T that
+// minimises the mean log loss −ln softmax(z/T)[true class] of the given
+// truths (temperature scaling, Guo et al. 2017), where z are the logits
+// behind preds' probabilities (recovered as ln p: the softmax does not see
+// the constant lost). The loss is convex in 1/T, so a golden-section search
+// over ln(1/T) finds the minimum. Regression targets, and class targets whose
+// labelled stamps come from fewer than minCalibration galaxies, get 0 (no
+// scaling).
+func temperatures(targets []Target, metas []Meta, preds [][]Prediction) []float64 {
+	out := make([]float64, len(targets))
+	for ti, t := range targets {
+		if t.Kind != Class {
+			continue
+		}
+		var z [][]float64
+		var truth []int
+		ids := map[int64]bool{}
+		for i, m := range metas {
+			v := float64(m.Truth[t.Column])
+			k := int(v)
+			p := preds[i][ti].Probs
+			if math.IsNaN(v) || float64(k) != v || k < 0 || k >= len(p) {
+				continue
+			}
+			row := make([]float64, len(p))
+			for j, pj := range p {
+				row[j] = math.Log(math.Max(pj, 1e-300))
+			}
+			z, truth = append(z, row), append(truth, k)
+			ids[m.ID] = true
+		}
+		if len(ids) < minCalibration {
+			continue
+		}
+		loss := func(lb float64) float64 {
+			b := math.Exp(lb)
+			s := 0.0
+			for i, row := range z {
+				mx := math.Inf(-1)
+				for _, v := range row {
+					mx = math.Max(mx, b*v)
+				}
+				e := 0.0
+				for _, v := range row {
+					e += math.Exp(b*v - mx)
+				}
+				s += mx + math.Log(e) - b*row[truth[i]]
+			}
+			return s / float64(len(z))
+		}
+		lo, hi := -math.Log(maxInvTemp), math.Log(maxInvTemp)
+		const g = 0.6180339887498949 // (√5 − 1)/2
+		a, b := hi-g*(hi-lo), lo+g*(hi-lo)
+		fa, fb := loss(a), loss(b)
+		for hi-lo > 1e-6 {
+			if fa <= fb {
+				hi, b, fb = b, a, fa
+				a = hi - g*(hi-lo)
+				fa = loss(a)
+			} else {
+				lo, a, fa = a, b, fb
+				b = lo + g*(hi-lo)
+				fb = loss(b)
+			}
+		}
+		out[ti] = 1 / math.Exp((lo+hi)/2)
+	}
+	return out
 }

@@ -79,3 +79,61 @@ func TestSigmaScales(t *testing.T) {
 		t.Errorf("wrapped angle: scale %v, want 0.5 (2° over σ 4°)", s[0])
 	}
 }
+
+// TestTemperatures: labels drawn from softmax(z) and a network that reports
+// softmax(3z) (overconfident) give T ≈ 3, after which the log loss and the
+// ECE fall and no predicted class changes; a calibrated network gets T ≈ 1;
+// too few galaxies or a regression target get 0.
+func TestTemperatures(t *testing.T) {
+	t.Parallel()
+	targets := []Target{
+		{Name: "mag", Kind: Regression, Mean: 21, Std: 1.7},
+		{Name: "stage", Kind: Class, Classes: []string{"a", "b", "c"}, Column: 1},
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	const n = 4000
+	metas := make([]Meta, n)
+	over := make([][]Prediction, n)
+	calib := make([][]Prediction, n)
+	for i := range n {
+		z := []float32{float32(r.NormFloat64()), float32(r.NormFloat64()), float32(r.NormFloat64())}
+		p := softmax(z, 1)
+		u, k := r.Float64(), 0
+		for k < 2 && u > p[k] {
+			u -= p[k]
+			k++
+		}
+		metas[i] = Meta{ID: int64(i), Truth: []float32{20, float32(k)}}
+		z3 := []float32{3 * z[0], 3 * z[1], 3 * z[2]}
+		over[i] = []Prediction{{Value: 20, Sigma: 1}, {Value: float64(argmax(softmax(z3, 1))), Probs: softmax(z3, 1)}}
+		calib[i] = []Prediction{{Value: 20, Sigma: 1}, {Value: float64(argmax(p)), Probs: p}}
+	}
+	T := temperatures(targets, metas, over)
+	if T[0] != 0 || math.Abs(T[1]-3) > 0.25 {
+		t.Fatalf("overconfident by 3: temperatures %v, want [0 ≈3]", T)
+	}
+	if Tc := temperatures(targets, metas, calib); math.Abs(Tc[1]-1) > 0.1 {
+		t.Errorf("calibrated: temperature %v, want ≈ 1", Tc[1])
+	}
+	before := Evaluate(targets, metas, over).Classes[0]
+	scaled := make([][]Prediction, n)
+	for i := range over {
+		// The probabilities decode gives at temperature T.
+		z := make([]float32, 3)
+		for j, p := range over[i][1].Probs {
+			z[j] = float32(math.Log(p))
+		}
+		p := softmax(z, T[1])
+		if argmax(p) != int(over[i][1].Value) {
+			t.Fatalf("stamp %d: the temperature changed the predicted class", i)
+		}
+		scaled[i] = []Prediction{over[i][0], {Value: float64(argmax(p)), Probs: p}}
+	}
+	after := Evaluate(targets, metas, scaled).Classes[0]
+	if !(after.LogLoss < before.LogLoss) || !(after.ECE < 0.5*before.ECE) || !(after.ECE < 0.03) {
+		t.Errorf("log loss %.4f → %.4f, ECE %.4f → %.4f: want both lower, ECE below 0.03", before.LogLoss, after.LogLoss, before.ECE, after.ECE)
+	}
+	if T := temperatures(targets, metas[:minCalibration-1], over[:minCalibration-1]); T[1] != 0 {
+		t.Errorf("%d galaxies: temperature %v, want none", minCalibration-1, T[1])
+	}
+}

@@ -14,7 +14,9 @@
 // heads (mean and σ; β-NLL) for regressions, softmax for classes, Adam with
 // a cosine learning-rate schedule, early stopping and resumable checkpoints
 // (Train), and ends by scaling each regression σ so that 68.3 % of the
-// validation truths fall within 1σ (Model.CalibrateSigma). Load and Model.PredictStamps apply a trained network; Evaluate
+// validation truths fall within 1σ and each class target's logits by the
+// temperature of least validation log loss (Guo et al. 2017;
+// Model.Calibrate). Load and Model.PredictStamps apply a trained network; Evaluate
 // scores it (emulate/metrics); emulate/fit is the classic Levenberg–Marquardt
 // fit it is compared with.
 //
@@ -43,6 +45,9 @@
 //     regressor's uncertainties on held-out data; Laves, M.-H., Ihler, S.,
 //     Fast, J. F., Kahrs, L. A. & Ortmaier, T. 2020, MIDL: one σ scale per
 //     output (σ scaling), as here.
+//   - Guo, C., Pleiss, G., Sun, Y. & Weinberger, K. Q. 2017, ICML: On
+//     calibration of modern neural networks — temperature scaling of the
+//     logits and the expected calibration error (ECE).
 //   - Kingma, D. P. & Ba, J. 2015, ICLR: Adam; Loshchilov, I. & Hutter, F.
 //     2017, ICLR: the cosine schedule (SGDR).
 package emulate

@@ -31,7 +31,7 @@ func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 	}
 	path := filepath.Join(dir, "mock.gfs")
 	w, err := shard.Create(path, shard.Header{StampSize: s, Bands: []string{"F160W"}, Planes: []string{"SCI", "RMS"},
-		Truth:      []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}},
+		Truth:      []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}, {Name: "phase"}},
 		Provenance: shard.Provenance{Extra: map[string]string{"pixel_scale_arcsec": "0.06"}}}, shard.WithBlockSize(16))
 	if err != nil {
 		t.Fatal(err)
@@ -51,7 +51,9 @@ func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 		}
 		p := o.Sersic
 		if err := w.Append(shard.Example{ID: o.ID, Row: int64(o.Row), Images: img,
-			Truth: []float32{float32(o.Mag), float32(p.ReArcsec), float32(p.N), float32(p.Q), float32(p.PADeg)}}); err != nil {
+			// phase: a class target the images tell (brighter or fainter than
+			// mag 21, or unknown) for the classification paths.
+			Truth: []float32{float32(o.Mag), float32(p.ReArcsec), float32(p.N), float32(p.Q), float32(p.PADeg), float32(min(int(o.Mag-19)/2, 2))}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -252,6 +254,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	c := tinyConfig()
 	c.Epochs = 1
 	c.Model.Fovea = 8 // with the fovea branch (default widths), which model.json must rebuild
+	c.Targets = append(c.Targets, "phase")
 	d, err := OpenData(context.Background(), []string{path}, c, 2)
 	if err != nil {
 		t.Fatal(err)
@@ -280,6 +283,9 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	if c := m1.Spec.Calibration; c == nil || c.Stamps != len(p1) || c.Galaxies != len(p1) {
 		t.Errorf("calibration record %+v for %d validation stamps, one per galaxy", c, len(p1))
 	}
+	if tg := m1.Spec.Targets[len(m1.Spec.Targets)-1]; tg.Kind != Class || !(tg.Temperature > 0) {
+		t.Errorf("%s: temperature %v after training", tg.Name, tg.Temperature)
+	}
 	for i, r := range Evaluate(m1.Spec.Targets, metas, p1).Regs {
 		if tg := m1.Spec.Targets[i]; !(tg.SigmaScale > 0) {
 			t.Errorf("%s: sigma_scale %v after training", tg.Name, tg.SigmaScale)
@@ -299,7 +305,7 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	}
 	for i := range p1 {
 		for j := range p1[i] {
-			if p1[i][j].Value != p2[i][j].Value || p1[i][j].Sigma != p2[i][j].Sigma {
+			if p1[i][j].Value != p2[i][j].Value || p1[i][j].Sigma != p2[i][j].Sigma || !slices.Equal(p1[i][j].Probs, p2[i][j].Probs) {
 				t.Fatalf("stamp %d target %d: %v then %v", i, j, p1[i][j], p2[i][j])
 			}
 		}

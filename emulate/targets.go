@@ -46,9 +46,16 @@ type Target struct {
 	Column int `json:"column"`
 	// SigmaScale multiplies the network's σ of a regression target: the
 	// calibration fitted on the validation split at the end of training
-	// (see Model.CalibrateSigma). 0, in models from before it existed,
+	// (see Model.Calibrate). 0, in models from before it existed,
 	// means 1.
 	SigmaScale float64 `json:"sigma_scale,omitempty"`
+	// Temperature divides the logits of a class target before the softmax
+	// (temperature scaling, Guo et al. 2017): fitted on the validation split
+	// at the end of training to minimise the log loss (see Model.Calibrate).
+	// It changes the probabilities, never the most probable class. 0, in
+	// models from before it existed or with too few validation galaxies,
+	// means 1.
+	Temperature float64 `json:"temperature,omitempty"`
 }
 
 // sigmaScale is SigmaScale, 1 when unset.
@@ -211,7 +218,7 @@ type Prediction struct {
 func (t Target) decode(out []float32) Prediction {
 	switch {
 	case t.Kind == Class:
-		p := softmax(out)
+		p := softmax(out, t.Temperature)
 		return Prediction{Value: float64(argmax(p)), Probs: p}
 	case t.Transform == TransformAngle180:
 		c, s := float64(out[0]), float64(out[1])
@@ -240,7 +247,13 @@ func logValue(y float64) float64 {
 	return math.NaN()
 }
 
-func softmax(x []float32) []float64 {
+// softmax returns the probabilities of logits x at temperature temp (≤ 0
+// means 1).
+func softmax(x []float32, temp float64) []float64 {
+	beta := 1.0
+	if temp > 0 {
+		beta = 1 / temp
+	}
 	m := math.Inf(-1)
 	for _, v := range x {
 		m = math.Max(m, float64(v))
@@ -248,7 +261,7 @@ func softmax(x []float32) []float64 {
 	p := make([]float64, len(x))
 	s := 0.0
 	for i, v := range x {
-		p[i] = math.Exp(float64(v) - m)
+		p[i] = math.Exp(beta * (float64(v) - m))
 		s += p[i]
 	}
 	for i := range p {

@@ -53,18 +53,21 @@ type Spec struct {
 	Split        SplitRecord    `json:"split"`
 	Training     TrainRecord    `json:"training"`
 	History      []EpochRecord  `json:"history"`
-	// Calibration records the σ calibration at the end of training (nil
-	// in models from before it existed).
+	// Calibration records the calibration of σ and class probabilities at
+	// the end of training (nil in models from before it existed).
 	Calibration *CalibrationRecord `json:"calibration,omitempty"`
 }
 
-// CalibrationRecord says what the σ scales of the targets were fitted on:
-// the validation split's stamps and galaxies. With fewer than MinGalaxies
-// galaxies no target is scaled.
+// CalibrationRecord says what the σ scales and temperatures of the targets
+// were fitted on: the validation split's stamps and galaxies. With fewer than
+// MinGalaxies galaxies no target is calibrated.
 type CalibrationRecord struct {
 	Stamps      int `json:"stamps"`
 	Galaxies    int `json:"galaxies"`
 	MinGalaxies int `json:"min_galaxies"`
+	// Classes is whether class targets were calibrated too (false in
+	// models calibrated before temperature scaling existed).
+	Classes bool `json:"classes,omitempty"`
 }
 
 // SplitRecord counts galaxies and examples per split.
@@ -343,28 +346,34 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	if st.Seconds > 0 {
 		spec.Training.ImagesPerSec = float64(st.Images) / st.Seconds
 	}
-	// The last step: the σ of each regression target calibrated on the
-	// validation split, with the best weights.
+	// The last step: the σ of each regression target and the probabilities
+	// of each class target calibrated on the validation split, with the best
+	// weights.
 	cal := *spec
 	cal.Targets = slices.Clone(spec.Targets)
 	m, err := loadOn(backend, cal, o.Dir) // not closed: the deferred Finalize releases the backend
 	if err != nil {
 		return nil, err
 	}
-	nVal, nGal, err := m.CalibrateSigma(ctx, d)
+	nVal, nGal, err := m.Calibrate(ctx, d)
 	if err != nil {
 		return nil, err
 	}
 	spec.Targets = m.Spec.Targets
-	spec.Calibration = &CalibrationRecord{Stamps: nVal, Galaxies: nGal, MinGalaxies: minCalibration}
-	var scales []string
-	regs := 0
+	spec.Calibration = &CalibrationRecord{Stamps: nVal, Galaxies: nGal, MinGalaxies: minCalibration, Classes: true}
+	var scales, temps []string
+	regs, classes := 0, 0
 	for _, t := range spec.Targets {
 		if t.Kind == Regression {
 			regs++
+		} else {
+			classes++
 		}
 		if t.SigmaScale > 0 {
 			scales = append(scales, fmt.Sprintf("%s ×%.3f", ScoreName(t), t.SigmaScale))
+		}
+		if t.Temperature > 0 {
+			temps = append(temps, fmt.Sprintf("%s T = %.3f", t.Name, t.Temperature))
 		}
 	}
 	switch {
@@ -372,6 +381,12 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		fmt.Fprintf(logw, "train: σ calibrated on %d validation stamps of %d galaxies (68.3 %% within 1σ): %s\n", nVal, nGal, strings.Join(scales, ", "))
 	case regs > 0 && nGal < minCalibration:
 		fmt.Fprintf(logw, "train: σ not calibrated: %d validation galaxies, fewer than the %d a calibration needs\n", nGal, minCalibration)
+	}
+	switch {
+	case len(temps) > 0:
+		fmt.Fprintf(logw, "train: class probabilities calibrated on %d validation stamps of %d galaxies (least log loss): %s\n", nVal, nGal, strings.Join(temps, ", "))
+	case classes > 0 && nGal < minCalibration:
+		fmt.Fprintf(logw, "train: class probabilities not calibrated: %d validation galaxies, fewer than the %d a calibration needs\n", nGal, minCalibration)
 	}
 	if err := writeJSON(modelPath(o.Dir, specFile), spec); err != nil {
 		return nil, err

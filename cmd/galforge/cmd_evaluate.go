@@ -203,6 +203,31 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 	default:
 		fmt.Fprintf(w, "| σ calibration | none: every regression target's labels come from fewer than %d of the %d validation galaxies |\n", c.MinGalaxies, c.Galaxies)
 	}
+	var temps []string
+	classes := 0
+	for _, t := range s.Targets {
+		if t.Kind == emulate.Class {
+			classes++
+			if t.Temperature > 0 {
+				temps = append(temps, fmt.Sprintf("%s T = %.3f", t.Name, t.Temperature))
+			}
+		}
+	}
+	switch {
+	case len(temps) > 0:
+		on := "the validation stamps"
+		if c != nil {
+			on = fmt.Sprintf("the %d validation stamps of %d galaxies", c.Stamps, c.Galaxies)
+		}
+		fmt.Fprintf(w, "| class calibration | softmax of the logits / T: %s (least log loss on %s) |\n", strings.Join(temps, ", "), on)
+	case classes == 0:
+	case c == nil || !c.Classes:
+		fmt.Fprintf(w, "| class calibration | none (a model calibrated before class calibration existed: rerun `galforge run` to calibrate it) |\n")
+	case c.Galaxies < c.MinGalaxies:
+		fmt.Fprintf(w, "| class calibration | none: %d validation galaxies, fewer than the %d a calibration needs |\n", c.Galaxies, c.MinGalaxies)
+	default:
+		fmt.Fprintf(w, "| class calibration | none: every class target's labels come from fewer than %d of the %d validation galaxies |\n", c.MinGalaxies, c.Galaxies)
+	}
 	fmt.Fprintf(w, "| training | %d epochs (%s; best %d by validation score %.4f), batch %d, %s backend |\n", s.Training.Epochs, s.Training.Stopped,
 		s.Training.BestEpoch, s.Training.BestValScore, s.Training.BatchSize, s.Training.Backend)
 	fmt.Fprintf(w, "| training speed | %.1f images/s over %.0f s |\n\n", s.Training.ImagesPerSec, s.Training.Seconds)

@@ -41,7 +41,17 @@ type Classification struct {
 	// probabilities normalised to unit sum and p clipped below at 1e-15. It
 	// is NaN when only predicted classes were given.
 	LogLoss float64
+	// ECE is the expected calibration error of the top-label confidence
+	// (Guo et al. 2017): entries binned by the probability of their
+	// predicted class into eceBins equal-width bins, and the bins' |accuracy
+	// − mean confidence| averaged with weights n_bin/N. 0 for calibrated
+	// probabilities (up to binning noise); NaN when only predicted classes
+	// were given.
+	ECE float64
 }
+
+// eceBins is the number of confidence bins of Classification.ECE.
+const eceBins = 10
 
 // EvalClassification scores class probabilities prob (one row of
 // len(classes) probabilities per entry, e.g. a softmax output) against the
@@ -53,6 +63,8 @@ func EvalClassification(name string, classes []string, truth []int, prob [][]flo
 	k := len(classes)
 	c := newClassification(name, classes)
 	var sumLoss float64
+	var binN [eceBins]int
+	var binHit, binConf [eceBins]float64
 	for i, t := range truth {
 		row := prob[i]
 		if len(row) != k {
@@ -80,10 +92,23 @@ func EvalClassification(name string, classes []string, truth []int, prob [][]flo
 		c.Confusion[t][best]++
 		c.N++
 		sumLoss -= math.Log(math.Max(row[t]/sum, logLossEps))
+		conf := row[best] / sum
+		b := min(int(conf*eceBins), eceBins-1)
+		binN[b]++
+		binConf[b] += conf
+		if best == t {
+			binHit[b]++
+		}
 	}
 	c.finish()
 	if c.N > 0 {
 		c.LogLoss = sumLoss / float64(c.N)
+		c.ECE = 0
+		for b, n := range binN {
+			if n > 0 {
+				c.ECE += math.Abs(binHit[b]-binConf[b]) / float64(c.N)
+			}
+		}
 	}
 	return c
 }
@@ -118,6 +143,7 @@ func newClassification(name string, classes []string) Classification {
 		Precision: make([]float64, k),
 		Accuracy:  math.NaN(),
 		LogLoss:   math.NaN(),
+		ECE:       math.NaN(),
 	}
 	for t := range c.Confusion {
 		c.Confusion[t] = make([]int, k)

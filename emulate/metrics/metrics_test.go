@@ -285,6 +285,11 @@ func TestEvalClassification(t *testing.T) {
 	if p.Confusion[0][1] != 1 || p.Confusion[0][0] != 2 || p.Confusion[1][1] != 1 {
 		t.Errorf("probabilities: got confusion %v, want [[2 1] [0 1]]", p.Confusion)
 	}
+	// ECE: confidences 0.8 (two hits), 0.6 (a hit) and 1 (a miss) in three
+	// bins: (|2 − 1.6| + |1 − 0.6| + |0 − 1|)/4.
+	if !same(p.ECE, 0.45) || !math.IsNaN(c.ECE) {
+		t.Errorf("ECE %v (classes only: %v), want 0.45 (NaN)", p.ECE, c.ECE)
+	}
 }
 
 func TestEmpty(t *testing.T) {

@@ -50,9 +50,9 @@ func WriteMarkdown(w io.Writer, regs []Regression, cls []Classification) error {
 		if len(regs) > 0 {
 			ew.printf("\n")
 		}
-		ew.printf("| classifier | N | accuracy | log-loss |\n|---|--:|--:|--:|\n")
+		ew.printf("| classifier | N | accuracy | log-loss | ECE |\n|---|--:|--:|--:|--:|\n")
 		for _, c := range cls {
-			ew.printf("| %s | %d | %s | %s |\n", cell(c.Name), c.N, fmtFrac(c.Accuracy), fmtG(c.LogLoss))
+			ew.printf("| %s | %d | %s | %s | %s |\n", cell(c.Name), c.N, fmtFrac(c.Accuracy), fmtG(c.LogLoss), fmtFrac(c.ECE))
 		}
 		for _, c := range cls {
 			ew.printf("\n**%s**\n\n| class | support | recall | precision |\n|---|--:|--:|--:|\n", cell(c.Name))

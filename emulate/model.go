@@ -102,7 +102,7 @@ func (m ModelConfig) Validate(inputSize int) error {
 	if inputSize > 0 && inputSize>>len(m.Widths) < 1 {
 		return fmt.Errorf("train.model.widths: %d pooling blocks shrink a %d-pixel input below one pixel", len(m.Widths), inputSize)
 	}
-	if m.Fovea < 0 || m.Fovea == 1 || m.Fovea%2 != 0 {
+	if m.Fovea < 0 || m.Fovea%2 != 0 {
 		return fmt.Errorf("train.model.fovea = %d: want 0 (no fovea branch) or an even side of at least 2 pixels", m.Fovea)
 	}
 	if inputSize > 0 && m.Fovea > inputSize {

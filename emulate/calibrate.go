@@ -110,10 +110,9 @@ func temperatures(targets []Target, metas []Meta, preds [][]Prediction) []float6
 		var truth []int
 		ids := map[int64]bool{}
 		for i, m := range metas {
-			v := float64(m.Truth[t.Column])
-			k := int(v)
+			k, ok := t.classLabel(float64(m.Truth[t.Column]))
 			p := preds[i][ti].Probs
-			if math.IsNaN(v) || float64(k) != v || k < 0 || k >= len(p) {
+			if !ok || len(p) != len(t.Classes) {
 				continue
 			}
 			row := make([]float64, len(p))

@@ -67,9 +67,8 @@ func Evaluate(targets []Target, metas []Meta, preds [][]Prediction) Evaluation {
 			var truth []int
 			var prob [][]float64
 			for i, m := range metas {
-				v := float64(m.Truth[t.Column])
-				k := int(v)
-				if math.IsNaN(v) || float64(k) != v || k < 0 || k >= len(t.Classes) {
+				k, ok := t.classLabel(float64(m.Truth[t.Column]))
+				if !ok {
 					continue
 				}
 				truth = append(truth, k)

@@ -155,6 +155,16 @@ func (t Target) Slots() int {
 	return 1
 }
 
+// classLabel returns the class index of a class target's truth y, and
+// false when y is not one (NaN, not an integer, out of range).
+func (t Target) classLabel(y float64) (int, bool) {
+	k := int(y)
+	if math.IsNaN(y) || float64(k) != y || k < 0 || k >= len(t.Classes) {
+		return 0, false
+	}
+	return k, true
+}
+
 // transformed applies the transform (not the standardisation) to a truth
 // value; ok is false when the value cannot be learnt (NaN, log of a value ≤ 0,
 // a class index out of range): such labels are masked out of the loss.

@@ -26,16 +26,26 @@ const mipMinH = 16.0
 // level.
 const mipMinSide = 8
 
-// mipPool holds the per-particle level arrays of mipLevels.
-var mipPool = sync.Pool{New: func() any { return new([]uint8) }}
+// mipLists are the particles of each mip level, reused through mipPool.
+type mipLists struct {
+	idx   []int32 // the particles, level by level, each level in index order
+	start []int   // level l is idx[start[l]:start[l+1]]
+	lev   []uint8
+}
 
-// mipLevels returns the number L of coarse levels needed for smoothing
-// lengths h (kpc) on g, and when L > 0 each particle's level (from mipPool):
-// level l < L takes h/Pix in [mipMinH·2^(l−1), mipMinH·2^l) (level 0 from
-// 0), the coarsest every larger h. L is 0 when no particle has h ≥ mipMinH
-// pixels; levels are added only while halving the grid keeps whole pixels
-// and at least mipMinSide of them per side.
-func mipLevels(g Grid, h []float64) (int, *[]uint8) {
+var mipPool = sync.Pool{New: func() any { return new(mipLists) }}
+
+// level returns the particles of level l.
+func (m *mipLists) level(l int) []int32 { return m.idx[m.start[l]:m.start[l+1]] }
+
+// split returns the number L of coarse levels needed for smoothing lengths h
+// (kpc) on g and, when L > 0, sorts the particles into levels: level l < L
+// takes h/Pix in [mipMinH·2^(l−1), mipMinH·2^l) (level 0 from 0, and
+// particles with a NaN h, which the projection skips), the coarsest every
+// larger h. L is 0 when no particle has h ≥ mipMinH pixels; levels are added
+// only while halving the grid keeps whole pixels and at least mipMinSide of
+// them per side.
+func (m *mipLists) split(g Grid, h []float64) int {
 	maxH := 0.0
 	for _, v := range h {
 		if v > maxH && !math.IsInf(v, 1) { // NaN compares false
@@ -48,22 +58,34 @@ func mipLevels(g Grid, h []float64) (int, *[]uint8) {
 		nl++
 	}
 	if nl == 0 {
-		return 0, nil
+		return 0
 	}
-	lp := mipPool.Get().(*[]uint8)
-	if cap(*lp) < len(h) {
-		*lp = make([]uint8, len(h))
+	if len(h) > math.MaxInt32 {
+		panic("sph: more than 2³¹ particles")
 	}
-	lev := (*lp)[:len(h)]
-	*lp = lev
+	if cap(m.lev) < len(h) {
+		m.lev = make([]uint8, len(h))
+		m.idx = make([]int32, len(h))
+	}
+	m.lev, m.idx = m.lev[:len(h)], m.idx[:len(h)]
+	m.start = append(m.start[:0], make([]int, nl+3)...) // levels 0…nl, and room for the sort
 	for i, v := range h {
 		hp, l := v*inv, 0
 		for l < nl && hp >= mipMinH*float64(int(1)<<l) { // false for NaN
 			l++
 		}
-		lev[i] = uint8(l)
+		m.lev[i] = uint8(l)
+		m.start[l+2]++
 	}
-	return nl, lp
+	for l := 2; l < len(m.start); l++ {
+		m.start[l] += m.start[l-1]
+	}
+	// Counting sort, stable: start[l+1] is level l's next free slot.
+	for i, l := range m.lev {
+		m.idx[m.start[l+1]] = int32(i)
+		m.start[l+1]++
+	}
+	return nl
 }
 
 // prolongAdd adds to each fine image (2·ncy rows of 2·ncx pixels) the

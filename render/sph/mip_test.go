@@ -3,6 +3,7 @@ package sph
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -76,21 +77,29 @@ func TestMipLevels(t *testing.T) {
 		for i, v := range c.hp {
 			h[i] = v * c.g.Pix
 		}
-		nl, lev := mipLevels(c.g, h)
+		var m mipLists
+		nl := m.split(c.g, h)
 		if nl != c.want {
 			t.Errorf("%+v, h %v: %d levels, want %d", c.g, c.hp, nl, c.want)
 			continue
 		}
 		if nl == 0 {
-			if lev != nil {
-				t.Errorf("%+v: level array without levels", c.g)
-			}
 			continue
 		}
-		for i, l := range *lev {
-			if l != c.lev[i] {
-				t.Errorf("%+v, h %v: particle %d at level %d, want %d", c.g, c.hp, i, l, c.lev[i])
+		var got []uint8 = make([]uint8, len(h))
+		seen := 0
+		for l := 0; l <= nl; l++ {
+			ix := m.level(l)
+			for k, i := range ix {
+				if k > 0 && ix[k-1] >= i {
+					t.Errorf("%+v: level %d not in index order: %v", c.g, l, ix)
+				}
+				got[i] = uint8(l)
+				seen++
 			}
+		}
+		if seen != len(h) || !slices.Equal(got, c.lev) {
+			t.Errorf("%+v, h %v: levels %v (%d particles listed), want %v", c.g, c.hp, got, seen, c.lev)
 		}
 	}
 }

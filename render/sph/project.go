@@ -102,12 +102,13 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	levels, lev := mipLevels(g, h)
+	mp := mipPool.Get().(*mipLists)
+	defer mipPool.Put(mp)
+	levels := mp.split(g, h)
 	if levels == 0 {
-		projectLevel(dst, g, x, y, h, w, t, workers, nil, 0)
+		projectLevel(dst, g, x, y, h, w, t, workers, nil)
 		return
 	}
-	defer mipPool.Put(lev)
 	// The coarse levels, coarsest first: each level's image is prolonged
 	// into the next finer one before that level's own particles are added.
 	var coarse [][]float64
@@ -120,20 +121,20 @@ func ProjectTo(dst [][]float64, g Grid, x, y, h []float64, w []float64, k Kernel
 		if coarse != nil {
 			prolongAdd(img, coarse, gl.NX/2, gl.NY/2, workers)
 		}
-		projectLevel(img, gl, x, y, h, w, t, workers, *lev, uint8(l))
+		projectLevel(img, gl, x, y, h, w, t, workers, mp.level(l))
 		coarse = img
 	}
-	projectLevel(dst, g, x, y, h, w, t, workers, *lev, 0)
+	projectLevel(dst, g, x, y, h, w, t, workers, mp.level(0))
 	prolongAdd(dst, coarse, g.NX/2, g.NY/2, workers)
 }
 
-// projectLevel adds to dst the light of the particles of mip level lv
-// (those i with level[i] = lv; all of them if level is nil).
-func projectLevel(dst [][]float64, g Grid, x, y, h, w []float64, t *ktables, workers int, level []uint8, lv uint8) {
+// projectLevel adds to dst the light of the particles idx, in increasing
+// index order (all of them if idx is nil).
+func projectLevel(dst [][]float64, g Grid, x, y, h, w []float64, t *ktables, workers int, idx []int32) {
 	nb := len(dst)
 	buf := bufPool.Get().(*buffers)
 	defer bufPool.Put(buf)
-	p := &projector{g: g, t: t, nb: nb, x: x, y: y, h: h, w: w, inv: 1 / g.Pix, level: level, lv: lv, buffers: buf}
+	p := &projector{g: g, t: t, nb: nb, x: x, y: y, h: h, w: w, inv: 1 / g.Pix, idx: idx, buffers: buf}
 	if na := g.NX*g.NY*nb + accSlack; cap(p.acc) < na {
 		p.acc = make([]float64, na)
 	} else {
@@ -206,11 +207,9 @@ type projector struct {
 	nb         int
 	x, y, h, w []float64
 	inv        float64 // 1/Pix
-	// level, lv: when level is not nil, only the particles i with
-	// level[i] = lv are projected (the others belong to other levels of
-	// the mip pyramid).
-	level []uint8
-	lv    uint8
+	// idx, when not nil, lists the particles to project, in increasing
+	// order (one level of the mip pyramid).
+	idx []int32
 	*buffers
 }
 
@@ -250,9 +249,6 @@ func growInts(s []int, n int) []int {
 // footprint returns the particle's position and smoothing length in pixel
 // units and whether it can touch the grid.
 func (p *projector) footprint(i int) (px, py, hp float64, ok bool) {
-	if p.level != nil && p.level[i] != p.lv {
-		return 0, 0, 0, false
-	}
 	px = (p.x[i] - p.g.X0) * p.inv
 	py = (p.y[i] - p.g.Y0) * p.inv
 	hp = p.h[i] * p.inv
@@ -285,6 +281,16 @@ func clampFloor(v float64, lo, hi int) int {
 // (independent of workers), so the records are too.
 func (p *projector) bin(workers int) {
 	n := len(p.x)
+	if p.idx != nil {
+		n = len(p.idx)
+	}
+	// at is the particle at position k of the pass.
+	at := func(k int) int {
+		if p.idx != nil {
+			return int(p.idx[k])
+		}
+		return k
+	}
 	p.rows = stripeRows(p.g.NY, workers)
 	p.nStripes = (p.g.NY + p.rows - 1) / p.rows
 	if p.nStripes > 1<<15 {
@@ -307,16 +313,16 @@ func (p *projector) bin(workers int) {
 	parallelRange(nc, workers, func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			cnt := p.counts[c*ns : (c+1)*ns]
-			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-				_, py, hp, ok := p.footprint(i)
+			for k := c * chunk; k < min(n, (c+1)*chunk); k++ {
+				_, py, hp, ok := p.footprint(at(k))
 				if !ok {
-					p.span[i] = math.MaxUint32
+					p.span[k] = math.MaxUint32
 					continue
 				}
 				j0 := clampFloor(py-hp, 0, p.g.NY-1)
 				j1 := clampFloor(py+hp, 0, p.g.NY-1)
 				s0, s1 := int(uint64(j0)*m>>32), int(uint64(j1)*m>>32)
-				p.span[i] = uint32(s0)<<16 | uint32(s1)
+				p.span[k] = uint32(s0)<<16 | uint32(s1)
 				for s := s0; s <= s1; s++ {
 					cnt[s]++
 				}
@@ -351,11 +357,12 @@ func (p *projector) bin(workers int) {
 	parallelRange(nc, workers, func(c0, c1 int) {
 		for c := c0; c < c1; c++ {
 			o := p.off[c*ns : (c+1)*ns]
-			for i := c * chunk; i < min(n, (c+1)*chunk); i++ {
-				sp := p.span[i]
+			for k := c * chunk; k < min(n, (c+1)*chunk); k++ {
+				sp := p.span[k]
 				if sp == math.MaxUint32 {
 					continue
 				}
+				i := at(k)
 				px, py, hp, _ := p.footprint(i)
 				wi := p.w[i*p.nb : (i+1)*p.nb]
 				for s := int(sp >> 16); s <= int(sp&0xFFFF); s++ {

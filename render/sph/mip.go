@@ -11,12 +11,13 @@ import (
 // the same methods, onto a grid of pixels 2^l times larger (level l, where
 // their h is between mipMinH/2 and mipMinH pixels, or beyond on the coarsest
 // level), and each level's image is prolonged onto the next finer grid by a
-// conservative fourth-order interpolation of pixel integrals (prolongAdd).
+// conservative sixth-order interpolation of pixel integrals (prolongAdd).
 // Every child pair sums to its parent, so light is conserved exactly as on
-// the fine grid; a prolonged pixel differs from the direct deposit by the
-// coarse level's own (2^l·Pix/h)⁴ remainder plus the interpolation's fifth-
-// order one, ≲ 1e-4 of the kernel's peak (TestMipProfile), less than the
-// (Pix/h)⁴ the direct deposit already leaves at h = 4–8 pixels.
+// the fine grid; a prolonged pixel differs from the exact pixel integral by
+// the coarse level's own (2^l·Pix/h)⁴ remainder plus the interpolation's,
+// within 16·(2^l·Pix/h)⁴ of the kernel's peak (TestMipProfile; at most
+// 1.6e-3 of it, at the centre of a Wendland C2 kernel of h = 16 pixels),
+// about what the direct deposit already leaves at h = 4–5 pixels.
 
 // mipMinH is the smoothing length, in pixels, from which a particle goes to
 // the next coarser level.

@@ -77,7 +77,8 @@ func Project(g Grid, x, y, h, w []float64, nb int, k Kernel, workers int) [][]fl
 // heaviest first; each pixel sums its particles in index order, so the
 // result is bit-identical for any number of workers. Working memory is
 // about 8·(3+nb) bytes per particle (its record in each stripe it touches)
-// plus 8·nb bytes per pixel, pooled between calls. ProjectTo panics if
+// plus 8·nb bytes per pixel, pooled between calls, and with mip levels 5
+// bytes per particle and 8·nb·(1/3) bytes per pixel more. ProjectTo panics if
 // len(x), len(y), len(h) differ, if len(w) ≠ len(x)·len(dst), if a dst[b]
 // is not g.NX·g.NY long, or if g is invalid (g.NY must also be at most
 // 2¹⁸).

@@ -254,7 +254,6 @@ func TestCheckpointRoundTrip(t *testing.T) {
 	c := tinyConfig()
 	c.Epochs = 1
 	c.Model.Fovea = 8 // with the fovea branch (default widths), which model.json must rebuild
-	c.Model.Moments = true
 	c.Targets = append(c.Targets, "phase")
 	d, err := OpenData(context.Background(), []string{path}, c, 2)
 	if err != nil {

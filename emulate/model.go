@@ -25,9 +25,7 @@ import (
 // (ReLU) and a linear head with every target's outputs. With Fovea > 0 a
 // second branch sees the central Fovea×Fovea pixels at full resolution: 3×3
 // convolutions of FoveaWidths channels with no pooling between them, one 2×2
-// mean pool, and its features flattened beside the main branch's. With
-// Moments, Gaussian-weighted image moments of every input channel
-// (momentFeatures) join the flattened features too.
+// mean pool, and its features flattened beside the main branch's.
 type ModelConfig struct {
 	// Widths are the channels of each convolution block. Default [32, 64, 128].
 	Widths []int `mapstructure:"widths" json:"widths"`
@@ -47,13 +45,6 @@ type ModelConfig struct {
 	// FoveaWidths are the channels of the fovea branch's 3×3 convolutions.
 	// Default [32, 64] when Fovea > 0.
 	FoveaWidths []int `mapstructure:"fovea_widths" json:"fovea_widths,omitempty"`
-	// Moments adds the moments branch: per input channel, the centroid and,
-	// at four Gaussian weight scales, the ellipticity (e₁, e₂), size and
-	// mean intensity of the image (momentFeatures), fed to the hidden
-	// layers beside the convolutions' features. A classic shape
-	// measurement's sums over every pixel, which the convolutions and mean
-	// pools only approximate. Default false.
-	Moments bool `mapstructure:"moments" json:"moments,omitempty"`
 	// Conv selects the convolution implementation: "auto" (im2col on the
 	// pure-Go backend, the backend's native convolution elsewhere), "im2col"
 	// or "native". Default "auto".
@@ -164,7 +155,6 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	// gradient carrier and the biases inside the matrix products; inference
 	// graphs skip all three.
 	grad := scope.Store().IsTraining(x.Graph())
-	input := x
 	bsz, groups := x.Shape().Dimensions[0], 1
 	if im2col && convGroup > 0 {
 		groups = (bsz + convGroup - 1) / convGroup
@@ -209,9 +199,6 @@ func network(scope *model.Scope, m ModelConfig, im2col bool, x *Node, nOut int) 
 	x = flat(parts)
 	if m.Fovea > 0 {
 		x = Concatenate([]*Node{x, flat(fparts)}, 1)
-	}
-	if m.Moments {
-		x = Concatenate([]*Node{x, momentFeatures(input)}, 1)
 	}
 	for l := 0; l < max(m.DenseLayers, 1); l++ {
 		x = m.dense(scope.In("%s", hiddenScope(l)), x, m.Dense, activation.TypeRelu)

@@ -167,9 +167,6 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 	if s.Model.Fovea > 0 {
 		fovea = fmt.Sprintf(", fovea %d×%d px convs %v", s.Model.Fovea, s.Model.Fovea, s.Model.FoveaWidths)
 	}
-	if s.Model.Moments {
-		fovea += fmt.Sprintf(", Gaussian-weighted moments at σ %v px", emulate.MomentScales())
-	}
 	fmt.Fprintf(w, "| network | conv widths %v × %d per block%s, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, fovea, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
 	if s.Input == emulate.InputAsinhLinear {
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)), and sci / max(%g·median rms, central peak) |\n", s.Stretch, s.Stretch)

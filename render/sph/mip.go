@@ -106,7 +106,7 @@ func prolongBand(f, c []float64, ncx, ncy int) {
 	tmp := make([]float64, ncy*nfx) // x-prolonged rows
 	d := make([]float64, nfx)
 	for j := range ncy {
-		prolong1(tmp[j*nfx:(j+1)*nfx], c[j*ncx:(j+1)*ncx], 1)
+		prolong1(tmp[j*nfx:(j+1)*nfx], c[j*ncx:(j+1)*ncx])
 	}
 	// Along y, a row at a time: child rows 2j and 2j+1 get row_j/2 ∓ d,
 	// with d from rows j−3 … j+3 as in prolong1.
@@ -139,7 +139,7 @@ func prolongBand(f, c []float64, ncx, ncy int) {
 }
 
 // prolong1 splits each of the n values of src (light in cells of width 1)
-// between two children in dst[2k·stride] and dst[(2k+1)·stride]: src[k]/2 ∓
+// between two children in dst[2k] and dst[2k+1]: src[k]/2 ∓
 // d_k, where d_k is half the difference between the right and left halves'
 // mean values of the quartic whose cell averages are src[k−2 … k+2]:
 // d = (22(s₊₁ − s₋₁) − 3(s₊₂ − s₋₂))/256. The children sum to their parent,
@@ -148,7 +148,7 @@ func prolongBand(f, c []float64, ncx, ncy int) {
 // (s₊₁ − s₋₁)/16, and in the end cells to the one-sided linear one. |d| is
 // capped at |src[k]|/2, so that a child never takes the opposite sign of its
 // parent (the quartic overshoots where a kernel's edge meets empty pixels).
-func prolong1(dst, src []float64, stride int) {
+func prolong1(dst, src []float64) {
 	n := len(src)
 	for k, v := range src {
 		c1, c2, c3 := stencil(k, n)
@@ -160,8 +160,8 @@ func prolong1(dst, src []float64, stride int) {
 			d += c3 * (src[k+3] - src[k-3])
 		}
 		d = clampHalf(d, v)
-		dst[2*k*stride] = v/2 - d
-		dst[(2*k+1)*stride] = v/2 + d
+		dst[2*k] = v/2 - d
+		dst[2*k+1] = v/2 + d
 	}
 }
 

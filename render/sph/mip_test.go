@@ -22,7 +22,7 @@ func TestProlong1(t *testing.T) {
 			src[k] = avg(m, float64(k)+1, float64(k)+2) // a positive polynomial's light per cell
 		}
 		dst := make([]float64, 2*n)
-		prolong1(dst, src, 1)
+		prolong1(dst, src)
 		worst := 0.0 // relative to the largest cell
 		for k := 3; k < n-3; k++ {
 			lo := float64(k) + 1
@@ -45,7 +45,7 @@ func TestProlong1(t *testing.T) {
 			src[k] = math.Exp(3 * r.NormFloat64()) // positive, wildly varying
 		}
 		dst := make([]float64, 2*n)
-		prolong1(dst, src, 1)
+		prolong1(dst, src)
 		for k, v := range src {
 			if d := dst[2*k] + dst[2*k+1] - v; math.Abs(d) > 1e-15*v {
 				t.Errorf("n %d: cell %d: children sum %.17g, parent %.17g", n, k, dst[2*k]+dst[2*k+1], v)

@@ -139,15 +139,16 @@ func prolongBand(f, c []float64, ncx, ncy int) {
 }
 
 // prolong1 splits each of the n values of src (light in cells of width 1)
-// between two children in dst[2k] and dst[2k+1]: src[k]/2 ∓
+// between two children, dst[2k] = src[k]/2 − d_k and dst[2k+1] = src[k]/2 +
 // d_k, where d_k is half the difference between the right and left halves'
-// mean values of the quartic whose cell averages are src[k−2 … k+2]:
-// d = (22(s₊₁ − s₋₁) − 3(s₊₂ − s₋₂))/256. The children sum to their parent,
-// and for cell averages of any polynomial of degree ≤ 4 they are exact.
-// Within two cells of an end the stencil drops to the quadratic one,
-// (s₊₁ − s₋₁)/16, and in the end cells to the one-sided linear one. |d| is
-// capped at |src[k]|/2, so that a child never takes the opposite sign of its
-// parent (the quartic overshoots where a kernel's edge meets empty pixels).
+// mean values of the polynomial whose cell averages are src[k−3 … k+3]
+// (stencil): d = (201(s₊₁ − s₋₁) − 44(s₊₂ − s₋₂) + 5(s₊₃ − s₋₃))/2048. The
+// children sum to their parent, and for cell averages of any polynomial of
+// degree ≤ 6 they are exact. Near an end the stencil drops to the fourth-
+// and second-order ones, and in the end cells to the one-sided linear one.
+// |d| is capped at |src[k]|/2, so that a child never takes the opposite sign
+// of its parent (the polynomial overshoots where a kernel's edge meets empty
+// pixels).
 func prolong1(dst, src []float64) {
 	n := len(src)
 	for k, v := range src {

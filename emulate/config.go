@@ -73,6 +73,14 @@ type Config struct {
 	// symmetry that changes the stamps' PSF (see AugmentGroup) costs
 	// accuracy on shapes: DeepLeGATo uses c2. Default "d4".
 	Augment AugmentGroup `mapstructure:"augment"`
+	// Fresh trains every epoch after the first on new stamps drawn from the
+	// analytic mock's priors (the mock: section; new galaxies and new noise,
+	// as many as the training split holds), rather than on the shards'
+	// training split again: the network cannot memorise the noise of a
+	// stamp it sees once. Validation and test stay the shards'. Needs
+	// analytic priors (not mock.profile.table or particle snapshots) and
+	// shards made with the same mock section. Default false.
+	Fresh bool `mapstructure:"fresh" json:",omitempty"`
 	// ShuffleBuffer is the number of examples mixed at a time when streaming
 	// shards (blocks are also read in random order). Default 4096.
 	ShuffleBuffer int `mapstructure:"shuffle_buffer"`

@@ -92,6 +92,9 @@ type TrainRecord struct {
 	// (train.augment); test-time augmentation uses its members. Empty in
 	// models written before the groups existed, which used D4 or none.
 	Augment AugmentGroup `json:"augment,omitempty"`
+	// FreshStamps is the number of training stamps drawn anew from the
+	// mock's priors during training (train.fresh), besides the shards'.
+	FreshStamps int64 `json:"fresh_stamps,omitempty"`
 }
 
 // EpochRecord is one epoch of the loss history.
@@ -117,6 +120,7 @@ type loopState struct {
 	Images     int64         `json:"images"`
 	History    []EpochRecord `json:"history"`
 	Targets    []Target      `json:"targets"`
+	Fresh      int64         `json:"fresh,omitempty"` // fresh training stamps drawn so far
 }
 
 // TrainOptions are the run-level inputs of Train besides the data.
@@ -127,6 +131,9 @@ type TrainOptions struct {
 	ConfigHash string // hash of everything that changes the model; resume only continues a run with the same hash
 	Version    string // galforge version recorded in the spec
 	Log        io.Writer
+	// Fresh, when not nil, draws new training stamps for every epoch
+	// after the first (train.fresh).
+	Fresh *Fresh
 }
 
 // net holds what building and running the network needs.
@@ -254,6 +261,13 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 	fmt.Fprintf(logw, "train: %d/%d/%d galaxies, %d/%d/%d stamps (train/val/test), %d×%d×%d inputs, backend %s, %d steps/epoch × %d epochs\n",
 		len(d.IDs(PartTrain)), len(d.IDs(PartVal)), len(d.IDs(PartTest)), d.Len(PartTrain), d.Len(PartVal), d.Len(PartTest), S, S, nb, backend.Name(), stepsPerEpoch, c.Epochs)
 
+	if o.Fresh != nil {
+		if err := o.Fresh.check(d); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(logw, "train: fresh stamps: every epoch after the first trains on %d new stamps drawn from the mock's priors\n", d.Len(PartTrain))
+	}
+
 	nSlots, nT := totalSlots(n.targets), len(n.targets)
 	bar := progress.New(logw, "train steps", totalSteps-st.Epoch*stepsPerEpoch)
 	started := time.Now()
@@ -263,7 +277,12 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		var lossSum float64
 		var steps int
 		var streamErr error
-		for batch := range deviceFeed(batches(ctx, d, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth(), &streamErr) {
+		src := d.Stream(ctx, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, c.ShuffleBuffer, c.Prep(), &streamErr)
+		if o.Fresh != nil && epoch > 1 {
+			src = o.Fresh.stream(ctx, d, epoch, d.Len(PartTrain), c.Augment, c.Prep(), &streamErr)
+			st.Fresh += int64(d.Len(PartTrain))
+		}
+		for batch := range deviceFeed(batches(src, d.Targets, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth(), &streamErr) {
 			var ms []*tensors.Tensor
 			err := exceptions.TryCatch[error](func() {
 				var e error
@@ -342,7 +361,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		Stretch: c.Stretch, Input: c.Prep().Input, TruthColumns: d.Header.Truth, Shards: d.Paths, History: st.History,
 		Split: SplitRecord{Galaxies: [3]int{len(d.IDs(PartTrain)), len(d.IDs(PartVal)), len(d.IDs(PartTest))}, Examples: [3]int{d.Len(PartTrain), d.Len(PartVal), d.Len(PartTest)}},
 		Training: TrainRecord{Backend: bcfg, BatchSize: c.BatchSize, Epochs: st.Epoch, BestEpoch: st.BestEpoch, BestValScore: st.Best,
-			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store), Augment: c.Augment}}
+			Steps: int64(st.Epoch * stepsPerEpoch), Seconds: st.Seconds, Stopped: stopped, Parameters: countParams(n.store), Augment: c.Augment, FreshStamps: st.Fresh}}
 	if st.Seconds > 0 {
 		spec.Training.ImagesPerSec = float64(st.Images) / st.Seconds
 	}
@@ -464,10 +483,10 @@ type batch struct {
 	N    int
 }
 
-// batches groups the stream of a split into batches of c.BatchSize. With pad
+// batches groups a stream of examples into batches of c.BatchSize. With pad
 // the last partial batch is padded with zero inputs and zero masks; without
 // it the partial batch is dropped (training).
-func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle bool, aug AugmentGroup, pad bool, c Config, S, nb, nSlots, nT int, errp *error) iter.Seq[batch] {
+func batches(src iter.Seq[Example], targets []Target, pad bool, c Config, S, nb, nSlots, nT int, errp *error) iter.Seq[batch] {
 	return func(yield func(batch) bool) {
 		bs := c.BatchSize
 		per := S * S * nb
@@ -486,9 +505,9 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle bool,
 			metas, k = nil, 0
 			return yield(b)
 		}
-		for e := range d.Stream(ctx, part, seed, shuffle, aug, c.ShuffleBuffer, c.Prep(), errp) {
+		for e := range src {
 			copy(x[k*per:(k+1)*per], e.Input)
-			labels(d.Targets, &e, lab[k*nSlots:(k+1)*nSlots], mask[k*nT:(k+1)*nT])
+			labels(targets, &e, lab[k*nSlots:(k+1)*nSlots], mask[k*nT:(k+1)*nT])
 			metas = append(metas, e.Meta)
 			k++
 			if k == bs {
@@ -509,7 +528,8 @@ func batches(ctx context.Context, d *Data, part Part, seed uint64, shuffle bool,
 func evalLoss(ctx context.Context, be compute.Backend, lossExec *model.Exec, d *Data, part Part, c Config, S, nb, nSlots, nT int) (loss, score float64, err error) {
 	var streamErr error
 	n := 0
-	for b := range deviceFeed(batches(ctx, d, part, 0, false, AugmentNone, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth(), &streamErr) {
+	src := d.Stream(ctx, part, 0, false, AugmentNone, c.ShuffleBuffer, c.Prep(), &streamErr)
+	for b := range deviceFeed(batches(src, d.Targets, true, c, S, nb, nSlots, nT, &streamErr), be, batchTensors, feedDepth(), &streamErr) {
 		var res []*tensors.Tensor
 		err := exceptions.TryCatch[error](func() {
 			var e error

@@ -92,37 +92,6 @@ func createShard(path string, cfg configs.Config, hash string, bands []string, t
 	return shardfmt.Create(path, hdr, opts...)
 }
 
-// truthColumns are the truth-vector columns of analytic shards.
-func truthColumns(bd bool) []shardfmt.Column {
-	if bd {
-		return []shardfmt.Column{{Name: "mag", Unit: "mag"}, {Name: "bt"}, {Name: "re_bulge_arcsec", Unit: "arcsec"}, {Name: "n_bulge"},
-			{Name: "q_bulge"}, {Name: "re_disk_arcsec", Unit: "arcsec"}, {Name: "n_disk"}, {Name: "q_disk"}, {Name: "pa_deg", Unit: "deg"},
-			{Name: "x0", Unit: "pix"}, {Name: "y0", Unit: "pix"}}
-	}
-	return []shardfmt.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"},
-		{Name: "pa_deg", Unit: "deg"}, {Name: "x0", Unit: "pix"}, {Name: "y0", Unit: "pix"}}
-}
-
-// neighbourTruthColumns are appended to a shard's truth vector when stamps sit in
-// real backgrounds: 1/0, and the distance (pixels) and AB magnitude of the
-// brightest detected neighbour (NaN when none).
-var neighbourTruthColumns = []shardfmt.Column{{Name: "has_neighbour"}, {Name: "neighbour_dist_pix", Unit: "pix"}, {Name: "neighbour_mag", Unit: "mag"}}
-
-// neighbourTruth is the neighbourTruthColumns part of a truth vector for cutout c.
-func neighbourTruth(c *mock.Cutout) []float32 {
-	has, dist, mag := c.Neighbour()
-	return []float32{float32(has), float32(dist), float32(mag)}
-}
-
-func truthVector(o mock.Object) []float64 {
-	if o.IsBD {
-		b := o.BD
-		return []float64{o.Mag, b.BT, b.BulgeReArcsec, b.BulgeN, b.BulgeQ, b.DiscReArcsec, b.DiscN, b.DiscQ, b.PADeg, b.X0, b.Y0}
-	}
-	s := o.Sersic
-	return []float64{o.Mag, s.ReArcsec, s.N, s.Q, s.PADeg, s.X0, s.Y0}
-}
-
 func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error {
 	cfg, sh, workers, err := o.load()
 	if err != nil {
@@ -176,11 +145,7 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 	defer sw.Abort()
 	bd := mc.Profile.Kind == "bulge+disc"
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
-	cols := truthColumns(bd)
-	withBG := len(gen.Backgrounds) > 0
-	if withBG {
-		cols = append(cols, neighbourTruthColumns...)
-	}
+	cols := gen.ShardTruthColumns()
 	shw, err := createShard(shardPath, cfg, hash, []string{gen.Band.Name}, cols)
 	if err != nil {
 		return err
@@ -220,14 +185,7 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 			if err := sw.Add(st); err != nil {
 				return err
 			}
-			tv := truthVector(o)
-			t32 := make([]float32, len(tv))
-			for i, v := range tv {
-				t32[i] = float32(v)
-			}
-			if withBG {
-				t32 = append(t32, neighbourTruth(st.Cutout)...)
-			}
+			t32 := gen.ShardTruth(o, st)
 			img := make([]float32, 0, 2*len(st.Sci))
 			for _, v := range st.Sci {
 				img = append(img, float32(v))
@@ -243,7 +201,8 @@ func runMock(ctx context.Context, o mockOptions, stdout, stderr io.Writer) error
 				one := *meta
 				one.Stamps = []*mock.Stamp{st}
 				var cards []fits.Card
-				for i, c := range truthColumns(bd) {
+				tv := o.Truth()
+				for i, c := range mock.TruthColumns(bd) {
 					cards = append(cards, mock.TruthCard(shortName(c.Name), tv[i]))
 				}
 				if err := one.WriteSingle(filepath.Join(cfg.Out, "objects", fmt.Sprintf("obj_%09d.fits", o.ID)), 0, cards); err != nil {
@@ -338,7 +297,7 @@ func newMockCatalogue(n int, bd bool) *mockCatalogue {
 	add("background", "", "s")
 	add("bg_x0", "pix", "i")
 	add("bg_y0", "pix", "i")
-	for _, tc := range truthColumns(bd) {
+	for _, tc := range mock.TruthColumns(bd) {
 		add(tc.Name, tc.Unit, "f")
 	}
 	for i := range c.t.Cols {
@@ -379,8 +338,8 @@ func (c *mockCatalogue) add(o mock.Object, gen *mock.Generator, st *mock.Stamp) 
 	c.cols["background"].Strings = append(c.cols["background"].Strings, bg)
 	c.cols["bg_x0"].Ints = append(c.cols["bg_x0"].Ints, int64(x0))
 	c.cols["bg_y0"].Ints = append(c.cols["bg_y0"].Ints, int64(y0))
-	tv := truthVector(o)
-	for i, tc := range truthColumns(o.IsBD) {
+	tv := o.Truth()
+	for i, tc := range mock.TruthColumns(o.IsBD) {
 		c.cols[tc.Name].Floats = append(c.cols[tc.Name].Floats, tv[i])
 	}
 }

@@ -116,7 +116,7 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 	shardPath := filepath.Join(cfg.Out, "shards", "mock"+suffix+".gfs")
 	truthCols := particleTruth
 	if bgs != nil {
-		truthCols = append(slices.Clone(particleTruth), neighbourTruthColumns...)
+		truthCols = append(slices.Clone(particleTruth), mock.NeighbourTruthColumns...)
 	}
 	shw, err := createShard(shardPath, cfg, hash, bands, truthCols)
 	if err != nil {
@@ -225,7 +225,7 @@ func runMockParticles(ctx context.Context, cfg configs.Config, sh shard, workers
 				}
 				truth := particleTruthVector(im)
 				if detect >= 0 {
-					truth = append(truth, neighbourTruth(r.stamps[v][detect].Cutout)...)
+					truth = append(truth, mock.NeighbourTruth(r.stamps[v][detect].Cutout)...)
 				}
 				if err := shw.Append(shardfmt.Example{ID: im.Truth.GalaxyID, Snapshot: int32(im.Truth.Snapshot), View: int32(v),
 					Row: row, Images: img, Truth: truth}); err != nil {

@@ -167,8 +167,14 @@ func runTrain(ctx context.Context, cfg configs.Config, dir string, stderr io.Wri
 		return nil, err
 	}
 	defer d.Close()
+	var fresh *emulate.Fresh
+	if cfg.Train.Fresh {
+		if fresh, err = emulate.NewFresh(cfg.Mock, cfg.Seed); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	spec, err := emulate.Train(ctx, d, emulate.TrainOptions{Config: cfg.Train, Seed: cfg.Seed, Dir: dir,
-		ConfigHash: cfg.TrainHash(), Version: galforgeVersion(), Log: stderr})
+		ConfigHash: cfg.TrainHash(), Version: galforgeVersion(), Log: stderr, Fresh: fresh})
 	if err != nil {
 		return nil, err
 	}

@@ -26,15 +26,17 @@ import (
 type Fresh struct {
 	cfg     mock.Config
 	seed    uint64
+	hash    string // the mock section's hash (configs.Config.MockHash), or ""
 	gen     *mock.Generator
 	drawers chan *sersic.Drawer
 }
 
 // NewFresh prepares drawing fresh stamps with the mock config cfg and the
-// run's seed. Only analytic priors can be drawn again: a parameter table
+// run's seed; mockHash, when not empty, is the hash the shards must have been
+// made with (their provenance's config hash). Only analytic priors can be drawn again: a parameter table
 // (mock.profile.table) or particle snapshots (mock.source: particles) are an
 // error.
-func NewFresh(cfg mock.Config, seed uint64) (*Fresh, error) {
+func NewFresh(cfg mock.Config, seed uint64, mockHash string) (*Fresh, error) {
 	if cfg.Source == "particles" {
 		return nil, fmt.Errorf("train.fresh: needs analytic stamps, and mock.source is %q (snapshots cannot be drawn anew)", cfg.Source)
 	}
@@ -45,7 +47,7 @@ func NewFresh(cfg mock.Config, seed uint64) (*Fresh, error) {
 	if err != nil {
 		return nil, fmt.Errorf("train.fresh: %w", err)
 	}
-	return &Fresh{cfg: cfg, seed: seed, gen: g, drawers: make(chan *sersic.Drawer, maxStreamWorkers)}, nil
+	return &Fresh{cfg: cfg, seed: seed, hash: mockHash, gen: g, drawers: make(chan *sersic.Drawer, maxStreamWorkers)}, nil
 }
 
 // check reports how the shards of d differ from the stamps f draws.
@@ -61,6 +63,9 @@ func (f *Fresh) check(d *Data) error {
 	}
 	if ps := pixelScaleOf(h); ps > 0 && math.Abs(ps-f.cfg.PixelScaleArcsec) > 1e-9*ps {
 		return fmt.Errorf("train.fresh: the shards' pixels are %g″, mock.pixel_scale_arcsec is %g″", ps, f.cfg.PixelScaleArcsec)
+	}
+	if got := h.Provenance.ConfigHash; f.hash != "" && got != "" && got != f.hash {
+		return fmt.Errorf("train.fresh: the shards were made with mock config hash %s, the config's is %s: fresh stamps would come from other priors, PSF or noise (rerun galforge mock, or train without train.fresh)", got, f.hash)
 	}
 	if want := f.gen.ShardTruthColumns(); !slices.Equal(h.Truth, want) {
 		return fmt.Errorf("train.fresh: the shards' truth columns %v are not those of mock's stamps %v: were they made with another mock section?", h.Truth, want)

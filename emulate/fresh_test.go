@@ -88,7 +88,7 @@ func TestFreshStream(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	f, err := NewFresh(mc, seed)
+	f, err := NewFresh(mc, seed, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,12 +192,12 @@ func TestFreshErrors(t *testing.T) {
 	mc := freshMockConfig(32)
 	tab := mc
 	tab.Profile.Table = "objects.csv"
-	if _, err := NewFresh(tab, 1); err == nil || !strings.Contains(err.Error(), "mock.profile.table") {
+	if _, err := NewFresh(tab, 1, ""); err == nil || !strings.Contains(err.Error(), "mock.profile.table") {
 		t.Errorf("a parameter table: %v", err)
 	}
 	part := mc
 	part.Source = "particles"
-	if _, err := NewFresh(part, 1); err == nil || !strings.Contains(err.Error(), "mock.source") {
+	if _, err := NewFresh(part, 1, ""); err == nil || !strings.Contains(err.Error(), "mock.source") {
 		t.Errorf("particles: %v", err)
 	}
 
@@ -210,7 +210,7 @@ func TestFreshErrors(t *testing.T) {
 	defer d.Close()
 	big := mc
 	big.StampSize = 48
-	f, err := NewFresh(big, 3)
+	f, err := NewFresh(big, 3, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,15 +219,26 @@ func TestFreshErrors(t *testing.T) {
 	}
 	other := mc
 	other.Band = "F125W"
-	if f, err = NewFresh(other, 3); err != nil {
+	if f, err = NewFresh(other, 3, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.check(d); err == nil || !strings.Contains(err.Error(), "mock.band") {
 		t.Errorf("band: %v", err)
 	}
+	if f, err = NewFresh(mc, 3, "0123456789abcdef"); err != nil {
+		t.Fatal(err)
+	}
+	d.Header.Provenance.ConfigHash = "fedcba9876543210"
+	if err := f.check(d); err == nil || !strings.Contains(err.Error(), "mock config hash fedcba9876543210") {
+		t.Errorf("another mock section's shards: %v", err)
+	}
+	d.Header.Provenance.ConfigHash = "0123456789abcdef"
+	if err := f.check(d); err != nil {
+		t.Errorf("the same mock section's shards: %v", err)
+	}
 	bd := mc
 	bd.Profile.Kind = "bulge+disc"
-	if f, err = NewFresh(bd, 3); err != nil {
+	if f, err = NewFresh(bd, 3, ""); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.check(d); err == nil || !strings.Contains(err.Error(), "truth columns") {
@@ -254,7 +265,7 @@ func TestTrainFresh(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	f, err := NewFresh(mc, 5)
+	f, err := NewFresh(mc, 5, "")
 	if err != nil {
 		t.Fatal(err)
 	}

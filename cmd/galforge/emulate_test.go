@@ -150,6 +150,11 @@ func TestTrainConfigErrors(t *testing.T) {
 			t.Errorf("case %d (%s): exit %d, %q; want exit 2 naming %q", i, c.set, code, stderr, c.want)
 		}
 	}
+	// Fresh stamps need analytic priors; the quickstart renders snapshots.
+	if _, stderr, code := run(t, "train", "-c", "../../configs/quickstart.yaml", "--out", t.TempDir(), "--set", "train.fresh=true"); code != 2 ||
+		!strings.Contains(stderr, "train.fresh") || !strings.Contains(stderr, "mock.source") {
+		t.Errorf("train.fresh on particle stamps: exit %d, %q", code, stderr)
+	}
 	// bench cnn checks its flags before building anything.
 	if _, stderr, code := run(t, "bench", "cnn", "--conv", "fft"); code != 2 || !strings.Contains(stderr, "--conv") {
 		t.Errorf("bench cnn --conv fft: exit %d, %q", code, stderr)

@@ -138,7 +138,10 @@ func Load(path string, sets []string) (Config, error) {
 			return def, fmt.Errorf("configs: --set %q: want key=value", s)
 		}
 		if _, isLeaf := known[k]; !isLeaf {
-			return def, fmt.Errorf("configs: --set %q: %s", s, unknownKey(k, known))
+			// One entry of a map-valued key: train.loss_weights.pa_deg=2.
+			if parent, _, ok := cutLast(k, "."); !ok || !mapKeys[parent] {
+				return def, fmt.Errorf("configs: --set %q: %s", s, unknownKey(k, known))
+			}
 		}
 		var parsed any
 		if err := yaml.Unmarshal([]byte(val), &parsed); err != nil {
@@ -196,6 +199,14 @@ var keys = sync.OnceValues(func() (map[string]bool, map[string]bool) {
 	maps := map[string]bool{}
 	return keysOf(reflect.TypeOf(Config{}), "", maps), maps
 })
+
+// cutLast cuts s around the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
 
 // keysOf returns every key ("simulate.n_particles") of a config struct: true
 // for leaves, false for sections; map-valued leaves are also put in maps.

@@ -200,3 +200,27 @@ func TestTrainHashInput(t *testing.T) {
 		t.Errorf("train.input=linear: got %v, want an error naming train.input", err)
 	}
 }
+
+// TestSetMapEntry: --set reaches one entry of a map-valued key, beside the
+// entries the file gives; a key under a leaf that is not a map is still unknown.
+func TestSetMapEntry(t *testing.T) {
+	t.Parallel()
+	p := writeYAML(t, "train:\n  loss_weights:\n    q: 1.5\n")
+	c, err := Load(p, []string{"train.loss_weights.pa_deg=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Train.LossWeights) != 2 || c.Train.LossWeights["pa_deg"] != 2 || c.Train.LossWeights["q"] != 1.5 {
+		t.Errorf("train.loss_weights = %v, want q 1.5 and pa_deg 2", c.Train.LossWeights)
+	}
+	def, err := Load("", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TrainHash() == def.TrainHash() {
+		t.Error("loss weights do not change the train hash")
+	}
+	if _, err := Load("", []string{"train.epochs.x=2"}); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("a key under a plain leaf: %v", err)
+	}
+}

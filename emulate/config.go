@@ -32,6 +32,12 @@ type Config struct {
 	// Stretch is the arcsinh softening of the preprocessing, in units of the
 	// stamp's median rms: x = asinh(sci / (Stretch·rms)). Default 3.
 	Stretch float64 `mapstructure:"stretch"`
+	// LossWeights multiplies a target's term of the training loss, by
+	// target name (default 1 each), e.g. {pa_deg: 2}: where targets compete
+	// for the network's capacity, a larger weight trades the others'
+	// accuracy for that target's. The validation score stays unweighted, so
+	// that runs compare. Default none.
+	LossWeights map[string]float64 `mapstructure:"loss_weights" json:",omitempty"`
 	// Input is what the network sees of each band: "asinh" (the stretched
 	// stamp) or "asinh+linear" (also the stamp in linear units of its
 	// central peak, a second channel per band; see Preprocess). Default
@@ -164,6 +170,14 @@ func (c Config) Validate() error {
 		case TransformNone, TransformLog10, TransformAngle180:
 		default:
 			bad("transforms."+k, v, "want none, log10 or angle180")
+		}
+	}
+	for k, v := range c.LossWeights {
+		if !seen[k] {
+			bad("loss_weights."+k, v, "not one of train.targets")
+		}
+		if !(v > 0) || math.IsInf(v, 0) {
+			bad("loss_weights."+k, v, "must be a positive number")
 		}
 	}
 	if !(c.Stretch > 0) || math.IsInf(c.Stretch, 0) {

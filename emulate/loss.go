@@ -20,7 +20,7 @@ const (
 // targets], out [B, outputs]. With beta > 0 each regression term is weighted
 // by σ^{2β} held constant (β-NLL, Seitzer et al. 2022), which keeps the
 // means learning where the plain likelihood lets σ grow instead; beta = 0 is
-// the plain likelihood.
+// the plain likelihood. Each target's term is multiplied by its LossWeight.
 func lossGraph(targets []Target, lab, mask, out *Node, beta float64) *Node {
 	return targetLoss(targets, lab, mask, out, beta, false)
 }
@@ -59,6 +59,9 @@ func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly b
 			l = Add(nll(col(lab, s), col(out, o), col(out, o+2)), nll(col(lab, s+1), col(out, o+1), col(out, o+3)))
 		default:
 			l = nll(col(lab, s), col(out, o), col(out, o+1))
+		}
+		if w := t.LossWeight; !meanOnly && w > 0 && w != 1 {
+			l = MulScalar(l, w)
 		}
 		n := Max(ReduceAllSum(m), ScalarOne(g, dt))
 		total = Add(total, Div(ReduceAllSum(Mul(m, l)), n))

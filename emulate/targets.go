@@ -56,6 +56,9 @@ type Target struct {
 	// models from before it existed or with too few validation galaxies,
 	// means 1.
 	Temperature float64 `json:"temperature,omitempty"`
+	// LossWeight multiplies the target's term of the training loss
+	// (train.loss_weights); 0 means 1.
+	LossWeight float64 `json:"loss_weight,omitempty"`
 }
 
 // sigmaScale is SigmaScale, 1 when unset.
@@ -129,6 +132,7 @@ func resolveTargets(c Config, h shard.Header, path string) ([]Target, error) {
 				t.Transform = tr
 			}
 		}
+		t.LossWeight = c.LossWeights[name]
 		out = append(out, t)
 	}
 	return out, nil

@@ -144,6 +144,8 @@ func TestTrainConfigErrors(t *testing.T) {
 		{"train.transforms.n=sqrt", "train.transforms.n"},
 		{"train.model.widths=[]", "train.model.widths"},
 		{"train.cache_mb=-5", "train.cache_mb"},
+		{"train.loss_weights.pa=2", "train.loss_weights.pa"},
+		{"train.loss_weights.q=-1", "train.loss_weights.q"},
 	} {
 		_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir(), "--set", c.set)
 		if code != 2 || !strings.Contains(stderr, c.want) {

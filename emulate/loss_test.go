@@ -20,7 +20,7 @@ func TestLossWeights(t *testing.T) {
 	pa := Target{Name: "pa_deg", Kind: Regression, Transform: TransformAngle180}
 	const bs = 3
 	lab := []float32{0.3, 1, 0, -1.2, 0, 1, 0.5, 0.6, 0.8} // [bs, 3 slots]
-	out := []float32{0.1, -0.5, 0.9, 0.2, -0.3, 0.1, // [bs, 6 outputs]
+	out := []float32{0.1, -0.5, 0.9, 0.2, -0.3, 0.1,       // [bs, 6 outputs]
 		-1, 0.2, 0.1, 0.8, 0.4, -0.2,
 		0.7, -1.1, 0.5, 0.5, 0, 0.3}
 	eval := func(targets []Target, mask []float32) (loss, score float64) {

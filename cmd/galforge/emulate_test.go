@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
@@ -42,6 +43,15 @@ func TestRunTrainEvaluatePredict(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "R²") {
 		t.Errorf("stdout has no scores: %s", stdout)
+	}
+	// deeplegato.yaml's train.fresh: the second epoch trained on 72 new stamps.
+	var spec struct {
+		Training struct {
+			FreshStamps int `json:"fresh_stamps"`
+		} `json:"training"`
+	}
+	if b, err := os.ReadFile(filepath.Join(out, "model", "model.json")); err != nil || json.Unmarshal(b, &spec) != nil || spec.Training.FreshStamps != 72 {
+		t.Errorf("model.json: fresh_stamps %d, want 72 (err %v)", spec.Training.FreshStamps, err)
 	}
 	// 24 test galaxies of 120 (one stamp each); predictions.csv has one row each.
 	rows := readCSVRows(t, filepath.Join(out, "evaluate", "predictions.csv"))

@@ -32,6 +32,12 @@ type Config struct {
 	// Stretch is the arcsinh softening of the preprocessing, in units of the
 	// stamp's median rms: x = asinh(sci / (Stretch·rms)). Default 3.
 	Stretch float64 `mapstructure:"stretch"`
+	// BetaNLLTargets overrides BetaNLL for the named regression targets,
+	// e.g. {pa_deg: 1}: β = 1 trains that target's means like a mean squared
+	// error, which does not discount the examples the network is unsure of
+	// (for a position angle, the nearly round galaxies that dominate its R²).
+	// Default none.
+	BetaNLLTargets map[string]float64 `mapstructure:"beta_nll_targets" json:",omitempty"`
 	// LossWeights multiplies a target's term of the training loss, by
 	// target name (default 1 each), e.g. {pa_deg: 2}: where targets compete
 	// for the network's capacity, a larger weight trades the others'
@@ -170,6 +176,14 @@ func (c Config) Validate() error {
 		case TransformNone, TransformLog10, TransformAngle180:
 		default:
 			bad("transforms."+k, v, "want none, log10 or angle180")
+		}
+	}
+	for k, v := range c.BetaNLLTargets {
+		if !seen[k] {
+			bad("beta_nll_targets."+k, v, "not one of train.targets")
+		}
+		if !(v >= 0 && v <= 1) {
+			bad("beta_nll_targets."+k, v, "must be in [0, 1]")
 		}
 	}
 	for k, v := range c.LossWeights {

@@ -20,7 +20,8 @@ const (
 // targets], out [B, outputs]. With beta > 0 each regression term is weighted
 // by σ^{2β} held constant (β-NLL, Seitzer et al. 2022), which keeps the
 // means learning where the plain likelihood lets σ grow instead; beta = 0 is
-// the plain likelihood. Each target's term is multiplied by its LossWeight.
+// the plain likelihood; a target's own BetaNLL replaces beta. Each target's
+// term is multiplied by its LossWeight.
 func lossGraph(targets []Target, lab, mask, out *Node, beta float64) *Node {
 	return targetLoss(targets, lab, mask, out, beta, false)
 }
@@ -35,11 +36,12 @@ func scoreGraph(targets []Target, lab, mask, out *Node) *Node {
 }
 
 func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly bool) *Node {
+	var b float64
 	nll := func(y, mu, ls *Node) *Node {
 		if meanOnly {
 			return MulScalar(Square(Sub(y, mu)), 0.5)
 		}
-		return gaussNLL(y, mu, ls, beta)
+		return gaussNLL(y, mu, ls, b)
 	}
 	g := out.Graph()
 	dt := out.DType()
@@ -47,6 +49,10 @@ func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly b
 	o, s := 0, 0
 	col := func(x *Node, i int) *Node { return Squeeze(Slice(x, AxisRange(), AxisRange(i, i+1)), 1) }
 	for ti, t := range targets {
+		b = beta
+		if t.BetaNLL != nil {
+			b = *t.BetaNLL
+		}
 		m := col(mask, ti)
 		var l *Node
 		switch {

@@ -59,6 +59,9 @@ type Target struct {
 	// LossWeight multiplies the target's term of the training loss
 	// (train.loss_weights); 0 means 1.
 	LossWeight float64 `json:"loss_weight,omitempty"`
+	// BetaNLL, when set, is the target's β of the β-NLL loss in place of
+	// train.beta_nll (train.beta_nll_targets).
+	BetaNLL *float64 `json:"beta_nll,omitempty"`
 }
 
 // sigmaScale is SigmaScale, 1 when unset.
@@ -133,6 +136,9 @@ func resolveTargets(c Config, h shard.Header, path string) ([]Target, error) {
 			}
 		}
 		t.LossWeight = c.LossWeights[name]
+		if b, ok := c.BetaNLLTargets[name]; ok {
+			t.BetaNLL = &b
+		}
 		out = append(out, t)
 	}
 	return out, nil

@@ -156,6 +156,7 @@ func TestTrainConfigErrors(t *testing.T) {
 		{"train.cache_mb=-5", "train.cache_mb"},
 		{"train.loss_weights.pa=2", "train.loss_weights.pa"},
 		{"train.loss_weights.q=-1", "train.loss_weights.q"},
+		{"train.beta_nll_targets.pa_deg=2", "train.beta_nll_targets.pa_deg"},
 	} {
 		_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir(), "--set", c.set)
 		if code != 2 || !strings.Contains(stderr, c.want) {

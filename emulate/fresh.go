@@ -37,17 +37,27 @@ type Fresh struct {
 // (mock.profile.table) or particle snapshots (mock.source: particles) are an
 // error.
 func NewFresh(cfg mock.Config, seed uint64, mockHash string) (*Fresh, error) {
-	if cfg.Source == "particles" {
-		return nil, fmt.Errorf("train.fresh: needs analytic stamps, and mock.source is %q (snapshots cannot be drawn anew)", cfg.Source)
-	}
-	if cfg.Profile.Table != "" {
-		return nil, fmt.Errorf("train.fresh: needs priors to draw from, and mock.profile.table (%s) is a fixed list", cfg.Profile.Table)
+	if err := CheckFresh(cfg); err != nil {
+		return nil, err
 	}
 	g, err := mock.NewGenerator(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("train.fresh: %w", err)
 	}
 	return &Fresh{cfg: cfg, seed: seed, hash: mockHash, gen: g, drawers: make(chan *sersic.Drawer, maxStreamWorkers)}, nil
+}
+
+// CheckFresh reports whether stamps of the mock config cfg can be drawn
+// anew: only from analytic priors, not from a parameter table or particle
+// snapshots. It reads no file.
+func CheckFresh(cfg mock.Config) error {
+	if cfg.Source == "particles" {
+		return fmt.Errorf("train.fresh: needs analytic stamps, and mock.source is %q (snapshots cannot be drawn anew)", cfg.Source)
+	}
+	if cfg.Profile.Table != "" {
+		return fmt.Errorf("train.fresh: needs priors to draw from, and mock.profile.table (%s) is a fixed list", cfg.Profile.Table)
+	}
+	return nil
 }
 
 // check reports how the shards of d differ from the stamps f draws.

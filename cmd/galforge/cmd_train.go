@@ -162,10 +162,8 @@ MODEL is OUT/model unless --model says otherwise.`,
 }
 
 func runTrain(ctx context.Context, cfg configs.Config, dir string, stderr io.Writer) (*emulate.Spec, error) {
-	var fresh *emulate.Fresh
 	if cfg.Train.Fresh {
-		var err error
-		if fresh, err = emulate.NewFresh(cfg.Mock, cfg.Seed, cfg.MockHash()); err != nil {
+		if err := emulate.CheckFresh(cfg.Mock); err != nil {
 			return nil, usageError{err}
 		}
 	}
@@ -174,6 +172,12 @@ func runTrain(ctx context.Context, cfg configs.Config, dir string, stderr io.Wri
 		return nil, err
 	}
 	defer d.Close()
+	var fresh *emulate.Fresh
+	if cfg.Train.Fresh {
+		if fresh, err = emulate.NewFresh(cfg.Mock, cfg.Seed, cfg.MockHash()); err != nil {
+			return nil, usageError{err}
+		}
+	}
 	spec, err := emulate.Train(ctx, d, emulate.TrainOptions{Config: cfg.Train, Seed: cfg.Seed, Dir: dir,
 		ConfigHash: cfg.TrainHash(), Version: galforgeVersion(), Log: stderr, Fresh: fresh})
 	if err != nil {

@@ -32,10 +32,9 @@ type Fresh struct {
 }
 
 // NewFresh prepares drawing fresh stamps with the mock config cfg and the
-// run's seed; mockHash, when not empty, is the hash the shards must have been
-// made with (their provenance's config hash). Only analytic priors can be drawn again: a parameter table
-// (mock.profile.table) or particle snapshots (mock.source: particles) are an
-// error.
+// run's seed; mockHash, when not empty, is the hash the shards must have
+// been made with (their provenance's config hash). Only analytic priors can
+// be drawn again (see CheckFresh).
 func NewFresh(cfg mock.Config, seed uint64, mockHash string) (*Fresh, error) {
 	if err := CheckFresh(cfg); err != nil {
 		return nil, err
@@ -96,7 +95,7 @@ const freshBlock = 64
 // run's seed (ids 0…n−1), so the stream depends only on the seed and the
 // epoch, not on the number of workers. It stops at the first error, which
 // it returns through errp.
-func (f *Fresh) stream(ctx context.Context, d *Data, epoch, n int, aug AugmentGroup, prep Preprocessing, errp *error) iter.Seq[Example] {
+func (f *Fresh) stream(ctx context.Context, epoch, n int, aug AugmentGroup, prep Preprocessing, errp *error) iter.Seq[Example] {
 	return func(yield func(Example) bool) {
 		var syms []Augmentation
 		if aug != "" && aug != AugmentNone {
@@ -121,7 +120,7 @@ func (f *Fresh) stream(ctx context.Context, d *Data, epoch, n int, aug AugmentGr
 		S := f.cfg.StampSize
 		np := S * S
 		nc := prep.Planes()
-		draw := func(os []mock.Object) ([]Example, error) {
+		draw := func(block []mock.Object) ([]Example, error) {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -139,8 +138,8 @@ func (f *Fresh) stream(ctx context.Context, d *Data, epoch, n int, aug AugmentGr
 			}()
 			sci, rms := make([]float32, np), make([]float32, np)
 			var scratch []float32
-			out := make([]Example, len(os))
-			for i, o := range os {
+			out := make([]Example, len(block))
+			for i, o := range block {
 				st, err := f.gen.Stamp(dr, o, seed)
 				if err != nil {
 					return nil, fmt.Errorf("train.fresh: epoch %d: %w", epoch, err)

@@ -98,7 +98,7 @@ func TestFreshStream(t *testing.T) {
 	const n = 70 // more than one block, a partial last one
 	var errp error
 	ctx := context.Background()
-	plain := collect(t, f.stream(ctx, d, 2, n, AugmentNone, c.Prep(), &errp), &errp)
+	plain := collect(t, f.stream(ctx, 2, n, AugmentNone, c.Prep(), &errp), &errp)
 	if len(plain) != n {
 		t.Fatalf("%d fresh examples, want %d", len(plain), n)
 	}
@@ -149,10 +149,10 @@ func TestFreshStream(t *testing.T) {
 	}
 
 	// Reproducible, whatever the workers; augmented as the group says.
-	turned := collect(t, f.stream(ctx, d, 2, n, AugmentC2, c.Prep(), &errp), &errp)
+	turned := collect(t, f.stream(ctx, 2, n, AugmentC2, c.Prep(), &errp), &errp)
 	old := maxStreamWorkers
 	maxStreamWorkers = 1
-	one := collect(t, f.stream(ctx, d, 2, n, AugmentC2, c.Prep(), &errp), &errp)
+	one := collect(t, f.stream(ctx, 2, n, AugmentC2, c.Prep(), &errp), &errp)
 	maxStreamWorkers = old
 	halves := 0
 	for i := range turned {
@@ -180,7 +180,7 @@ func TestFreshStream(t *testing.T) {
 		t.Errorf("%d of %d examples turned by c2's half turn", halves, n)
 	}
 	// Another epoch, other galaxies.
-	next := collect(t, f.stream(ctx, d, 3, n, AugmentNone, c.Prep(), &errp), &errp)
+	next := collect(t, f.stream(ctx, 3, n, AugmentNone, c.Prep(), &errp), &errp)
 	if slices.Equal(next[0].Meta.Truth, plain[0].Meta.Truth) || slices.Equal(next[0].Input, plain[0].Input) {
 		t.Error("epochs 2 and 3 drew the same first galaxy")
 	}

@@ -279,7 +279,7 @@ func Train(ctx context.Context, d *Data, o TrainOptions) (spec *Spec, err error)
 		var streamErr error
 		src := d.Stream(ctx, PartTrain, epochSeed(o.Seed, epoch), true, c.Augment, c.ShuffleBuffer, c.Prep(), &streamErr)
 		if o.Fresh != nil && epoch > 1 {
-			src = o.Fresh.stream(ctx, d, epoch, d.Len(PartTrain), c.Augment, c.Prep(), &streamErr)
+			src = o.Fresh.stream(ctx, epoch, d.Len(PartTrain), c.Augment, c.Prep(), &streamErr)
 			st.Fresh += int64(d.Len(PartTrain))
 		}
 		for batch := range deviceFeed(batches(src, d.Targets, false, c, S, nb, nSlots, nT, &streamErr), backend, batchTensors, feedDepth(), &streamErr) {

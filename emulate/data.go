@@ -358,13 +358,10 @@ type Example struct {
 // and must not be modified.
 func (d *Data) Stream(ctx context.Context, s Part, seed uint64, shuffle bool, aug AugmentGroup, bufSize int, prep Preprocessing, errp *error) func(yield func(Example) bool) {
 	return func(yield func(Example) bool) {
-		var syms []Augmentation
-		if aug != "" && aug != AugmentNone {
-			var err error
-			if syms, err = aug.Symmetries(); err != nil {
-				*errp = fmt.Errorf("emulate: %w", err)
-				return
-			}
+		syms, err := streamSymmetries(aug)
+		if err != nil {
+			*errp = err
+			return
 		}
 		refs := d.splits[s]
 		var blocks []blk
@@ -470,18 +467,40 @@ func (d *Data) blockExamples(b blk, ks []int32, seed uint64, syms []Augmentation
 	out := make([]Example, len(ks))
 	for i, k := range ks {
 		e := Example{Input: inputs[i], Meta: d.meta[b.file][base+int(k)]}
-		if len(syms) > 1 {
-			ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
-			e.Aug = drawAugmentation(ar, syms)
-			if e.Aug != (Augmentation{}) {
-				aug := make([]float32, len(e.Input))
-				e.Aug.Apply(aug, e.Input, S, nc)
-				e.Input = aug
-			}
-		}
+		e.augment(syms, seed, S, nc)
 		out[i] = e
 	}
 	return out, nil
+}
+
+// streamSymmetries returns the members of the augmentation group aug that
+// streams draw from: none for "" or AugmentNone.
+func streamSymmetries(aug AugmentGroup) ([]Augmentation, error) {
+	if aug == "" || aug == AugmentNone {
+		return nil, nil
+	}
+	syms, err := aug.Symmetries()
+	if err != nil {
+		return nil, fmt.Errorf("emulate: %w", err)
+	}
+	return syms, nil
+}
+
+// augment turns e's input (S×S×nc) by a member of syms drawn from e's own
+// generator, seeded by (seed, id, snapshot, view), so that the draw does not
+// depend on the order of the stream. With fewer than two members it does
+// nothing.
+func (e *Example) augment(syms []Augmentation, seed uint64, S, nc int) {
+	if len(syms) < 2 {
+		return
+	}
+	ar := rand.New(rand.NewPCG(seed^uint64(e.Meta.ID), uint64(e.Meta.Snapshot)<<32|uint64(uint32(e.Meta.View))))
+	e.Aug = drawAugmentation(ar, syms)
+	if e.Aug != (Augmentation{}) {
+		turned := make([]float32, len(e.Input))
+		e.Aug.Apply(turned, e.Input, S, nc)
+		e.Input = turned
+	}
 }
 
 // maxStreamWorkers caps the goroutines that read and preprocess blocks for

@@ -15,12 +15,26 @@ import (
 )
 
 // makeShard writes n analytic single-Sérsic stamps (size s, noise on) to a
-// shard in dir, the way `galforge mock` does, and returns its path.
+// shard in dir, the way `galforge mock` does, and returns its path. Its truth
+// columns are mock's but x0 and y0, then a class column, phase: brighter or
+// fainter than mag 21, or unknown, a class target the images tell.
 func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 	t.Helper()
 	mc := mock.DefaultConfig()
 	mc.NObjects, mc.StampSize = n, s
 	mc.Profile.ReMaxArcsec = 0.6
+	cols := []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}, {Name: "phase"}}
+	return writeShard(t, dir, mc, seed, cols, func(_ *mock.Generator, o mock.Object, _ *mock.Stamp) []float32 {
+		p := o.Sersic
+		return []float32{float32(o.Mag), float32(p.ReArcsec), float32(p.N), float32(p.Q), float32(p.PADeg), float32(min(int(o.Mag-19)/2, 2))}
+	})
+}
+
+// writeShard draws the stamps of mc with seed and writes them to dir/mock.gfs
+// (SCI and RMS planes, blocks of 16, a 0.06″ pixel scale in the provenance)
+// with the truth columns cols and the truth vectors truth gives.
+func writeShard(t testing.TB, dir string, mc mock.Config, seed uint64, cols []shard.Column, truth func(*mock.Generator, mock.Object, *mock.Stamp) []float32) string {
+	t.Helper()
 	gen, err := mock.NewGenerator(mc)
 	if err != nil {
 		t.Fatal(err)
@@ -30,9 +44,8 @@ func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 		t.Fatal(err)
 	}
 	path := filepath.Join(dir, "mock.gfs")
-	w, err := shard.Create(path, shard.Header{StampSize: s, Bands: []string{"F160W"}, Planes: []string{"SCI", "RMS"},
-		Truth:      []shard.Column{{Name: "mag", Unit: "mag"}, {Name: "re_arcsec", Unit: "arcsec"}, {Name: "n"}, {Name: "q"}, {Name: "pa_deg", Unit: "deg"}, {Name: "phase"}},
-		Provenance: shard.Provenance{Extra: map[string]string{"pixel_scale_arcsec": "0.06"}}}, shard.WithBlockSize(16))
+	w, err := shard.Create(path, shard.Header{StampSize: mc.StampSize, Bands: []string{gen.Band.Name}, Planes: []string{"SCI", "RMS"},
+		Truth: cols, Provenance: shard.Provenance{Extra: map[string]string{"pixel_scale_arcsec": "0.06"}}}, shard.WithBlockSize(16))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,18 +55,14 @@ func makeShard(t testing.TB, dir string, n, s int, seed uint64) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		img := make([]float32, 0, 2*s*s)
+		img := make([]float32, 0, 2*len(st.Sci))
 		for _, v := range st.Sci {
 			img = append(img, float32(v))
 		}
 		for _, v := range st.RMS {
 			img = append(img, float32(v))
 		}
-		p := o.Sersic
-		if err := w.Append(shard.Example{ID: o.ID, Row: int64(o.Row), Images: img,
-			// phase: a class target the images tell (brighter or fainter than
-			// mag 21, or unknown) for the classification paths.
-			Truth: []float32{float32(o.Mag), float32(p.ReArcsec), float32(p.N), float32(p.Q), float32(p.PADeg), float32(min(int(o.Mag-19)/2, 2))}}); err != nil {
+		if err := w.Append(shard.Example{ID: o.ID, Row: int64(o.Row), Images: img, Truth: truth(gen, o, st)}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"iter"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"strings"
 
@@ -97,13 +96,10 @@ const freshBlock = 64
 // it returns through errp.
 func (f *Fresh) stream(ctx context.Context, epoch, n int, aug AugmentGroup, prep Preprocessing, errp *error) iter.Seq[Example] {
 	return func(yield func(Example) bool) {
-		var syms []Augmentation
-		if aug != "" && aug != AugmentNone {
-			var err error
-			if syms, err = aug.Symmetries(); err != nil {
-				*errp = fmt.Errorf("emulate: %w", err)
-				return
-			}
+		syms, err := streamSymmetries(aug)
+		if err != nil {
+			*errp = err
+			return
 		}
 		seed := freshSeed(f.seed, epoch)
 		cfg := f.cfg
@@ -150,15 +146,7 @@ func (f *Fresh) stream(ctx context.Context, epoch, n int, aug AugmentGroup, prep
 				in := make([]float32, nc*np)
 				scratch = Preprocess(in, sci, rms, S, 1, prep, scratch)
 				e := Example{Input: in, Meta: Meta{ID: o.ID, Row: int64(o.Row), Truth: f.gen.ShardTruth(o, st)}}
-				if len(syms) > 1 {
-					ar := rand.New(rand.NewPCG(seed^uint64(o.ID), 0))
-					e.Aug = drawAugmentation(ar, syms)
-					if e.Aug != (Augmentation{}) {
-						turned := make([]float32, len(in))
-						e.Aug.Apply(turned, in, S, nc)
-						e.Input = turned
-					}
-				}
+				e.augment(syms, seed, S, nc)
 				out[i] = e
 			}
 			return out, nil

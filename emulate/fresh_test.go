@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/galforge/galforge/mock"
-	"github.com/galforge/galforge/mock/shard"
 )
 
 // freshMockConfig is a small analytic mock: 32-pixel stamps, noise on.
@@ -27,38 +26,7 @@ func makeMockShard(t testing.TB, dir string, mc mock.Config, seed uint64) string
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := mock.Plan(mc, seed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join(dir, "mock.gfs")
-	w, err := shard.Create(path, shard.Header{StampSize: mc.StampSize, Bands: []string{gen.Band.Name}, Planes: []string{"SCI", "RMS"},
-		Truth: gen.ShardTruthColumns(), Provenance: shard.Provenance{Extra: map[string]string{"pixel_scale_arcsec": "0.06"}}},
-		shard.WithBlockSize(16))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := gen.NewDrawer()
-	for _, o := range objs {
-		st, err := gen.Stamp(d, o, seed)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img := make([]float32, 0, 2*len(st.Sci))
-		for _, v := range st.Sci {
-			img = append(img, float32(v))
-		}
-		for _, v := range st.RMS {
-			img = append(img, float32(v))
-		}
-		if err := w.Append(shard.Example{ID: o.ID, Row: int64(o.Row), Images: img, Truth: gen.ShardTruth(o, st)}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := w.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return writeShard(t, dir, mc, seed, gen.ShardTruthColumns(), (*mock.Generator).ShardTruth)
 }
 
 func collect(t *testing.T, seq func(func(Example) bool), errp *error) []Example {

@@ -139,7 +139,7 @@ func Load(path string, sets []string) (Config, error) {
 		}
 		if _, isLeaf := known[k]; !isLeaf {
 			// One entry of a map-valued key: train.loss_weights.pa_deg=2.
-			if parent, _, ok := cutLast(k, "."); !ok || !mapKeys[parent] {
+			if i := strings.LastIndex(k, "."); i < 0 || !mapKeys[k[:i]] {
 				return def, fmt.Errorf("configs: --set %q: %s", s, unknownKey(k, known))
 			}
 		}
@@ -199,14 +199,6 @@ var keys = sync.OnceValues(func() (map[string]bool, map[string]bool) {
 	maps := map[string]bool{}
 	return keysOf(reflect.TypeOf(Config{}), "", maps), maps
 })
-
-// cutLast cuts s around the last sep.
-func cutLast(s, sep string) (before, after string, found bool) {
-	if i := strings.LastIndex(s, sep); i >= 0 {
-		return s[:i], s[i+len(sep):], true
-	}
-	return s, "", false
-}
 
 // keysOf returns every key ("simulate.n_particles") of a config struct: true
 // for leaves, false for sections; map-valued leaves are also put in maps.

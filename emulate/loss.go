@@ -36,8 +36,7 @@ func scoreGraph(targets []Target, lab, mask, out *Node) *Node {
 }
 
 func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly bool) *Node {
-	var b float64
-	nll := func(y, mu, ls *Node) *Node {
+	nll := func(y, mu, ls *Node, b float64) *Node {
 		if meanOnly {
 			return MulScalar(Square(Sub(y, mu)), 0.5)
 		}
@@ -49,7 +48,7 @@ func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly b
 	o, s := 0, 0
 	col := func(x *Node, i int) *Node { return Squeeze(Slice(x, AxisRange(), AxisRange(i, i+1)), 1) }
 	for ti, t := range targets {
-		b = beta
+		b := beta
 		if t.BetaNLL != nil {
 			b = *t.BetaNLL
 		}
@@ -62,9 +61,9 @@ func targetLoss(targets []Target, lab, mask, out *Node, beta float64, meanOnly b
 			oh := OneHot(idx, len(t.Classes), dt)
 			l = Neg(ReduceSum(Mul(oh, LogSoftmax(logits, -1)), -1))
 		case t.Transform == TransformAngle180:
-			l = Add(nll(col(lab, s), col(out, o), col(out, o+2)), nll(col(lab, s+1), col(out, o+1), col(out, o+3)))
+			l = Add(nll(col(lab, s), col(out, o), col(out, o+2), b), nll(col(lab, s+1), col(out, o+1), col(out, o+3), b))
 		default:
-			l = nll(col(lab, s), col(out, o), col(out, o+1))
+			l = nll(col(lab, s), col(out, o), col(out, o+1), b)
 		}
 		if w := t.LossWeight; !meanOnly && w > 0 && w != 1 {
 			l = MulScalar(l, w)

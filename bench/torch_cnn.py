@@ -11,7 +11,7 @@ Architecture (identical parameters to the Go network):
     for w in widths:
         convs_per_block x [Conv2d(3x3, padding=1, bias) -> ReLU]
         AvgPool2d(2)                       (odd edges dropped, as in Go)
-    flatten -> Linear(dense) -> ReLU -> Linear(n_out)
+    flatten -> dense_layers x [Linear(dense) -> ReLU] -> Linear(n_out)
 
 The flatten here is over [C, H, W] (PyTorch's native layout) while Go
 flattens [H, W, C]; the two networks compute the same family of functions
@@ -41,7 +41,7 @@ except ImportError as e:  # reported, not raised
     sys.exit(3)
 
 
-def build_model(size, bands, widths, convs_per_block, dense, n_out):
+def build_model(size, bands, widths, convs_per_block, dense, n_out, dense_layers=1):
     layers = []
     c, s = bands, size
     for w in widths:
@@ -53,11 +53,16 @@ def build_model(size, bands, widths, convs_per_block, dense, n_out):
         s //= 2
         if s < 1:
             raise ValueError(f"{len(widths)} pooling blocks shrink a {size}-pixel input below one pixel")
-    layers += [nn.Flatten(), nn.Linear(c * s * s, dense), nn.ReLU(inplace=True), nn.Linear(dense, n_out)]
+    layers.append(nn.Flatten())
+    fan_in = c * s * s
+    for _ in range(dense_layers):
+        layers += [nn.Linear(fan_in, dense), nn.ReLU(inplace=True)]
+        fan_in = dense
+    layers.append(nn.Linear(fan_in, n_out))
     return nn.Sequential(*layers)
 
 
-def expected_params(size, bands, widths, convs_per_block, dense, n_out):
+def expected_params(size, bands, widths, convs_per_block, dense, n_out, dense_layers=1):
     """Parameter count from the formula (the Go side must report the same)."""
     n, c, s = 0, bands, size
     for w in widths:
@@ -66,6 +71,7 @@ def expected_params(size, bands, widths, convs_per_block, dense, n_out):
             c = w
         s //= 2
     n += c * s * s * dense + dense
+    n += (dense_layers - 1) * (dense * dense + dense)
     n += dense * n_out + n_out
     return n
 
@@ -102,6 +108,7 @@ def main(argv=None):
     p.add_argument("--widths", default="32,64,128", help="channels of each conv block, comma-separated")
     p.add_argument("--convs-per-block", type=int, default=1)
     p.add_argument("--dense", type=int, default=256, help="hidden dense width")
+    p.add_argument("--dense-layers", type=int, default=1, help="hidden dense layers")
     p.add_argument("--outputs", type=int, default=10, help="n_out (even: mean, log sigma pairs)")
     p.add_argument("--batch", type=int, default=64, help="training batch size")
     p.add_argument("--steps", type=int, default=30, help="timed training steps")
@@ -124,7 +131,7 @@ def main(argv=None):
         p.error("--widths: need positive integers, e.g. 32,64,128")
     if a.outputs < 2 or a.outputs % 2:
         p.error("--outputs must be even and >= 2 (mean, log sigma pairs)")
-    for name in ("size", "bands", "convs_per_block", "dense", "batch", "steps", "infer_batch", "threads"):
+    for name in ("size", "bands", "convs_per_block", "dense", "dense_layers", "batch", "steps", "infer_batch", "threads"):
         if getattr(a, name) <= 0:
             p.error(f"--{name.replace('_', '-')} must be positive")
     if a.size >> len(widths) < 1:
@@ -152,9 +159,9 @@ def main(argv=None):
 
     torch.manual_seed(a.seed)
     rng = np.random.default_rng(a.seed)
-    model = build_model(a.size, a.bands, widths, a.convs_per_block, a.dense, a.outputs)
+    model = build_model(a.size, a.bands, widths, a.convs_per_block, a.dense, a.outputs, a.dense_layers)
     n_params = sum(t.numel() for t in model.parameters())
-    want = expected_params(a.size, a.bands, widths, a.convs_per_block, a.dense, a.outputs)
+    want = expected_params(a.size, a.bands, widths, a.convs_per_block, a.dense, a.outputs, a.dense_layers)
     if n_params != want:
         print(f"torch_cnn.py: internal error: {n_params} parameters, formula says {want}", file=sys.stderr)
         return 1
@@ -214,7 +221,7 @@ def main(argv=None):
 
     threads = torch.get_num_threads()
     print(f"pytorch {torch.__version__} on {a.device} ({device_name}), {threads} threads: "
-          f"CNN {a.size}x{a.size}x{a.bands} widths {widths} x{a.convs_per_block} dense {a.dense} -> {a.outputs}, "
+          f"CNN {a.size}x{a.size}x{a.bands} widths {widths} x{a.convs_per_block} dense {a.dense}x{a.dense_layers} -> {a.outputs}, "
           f"{n_params} parameters")
     print(f"  train: batch {a.batch}, {a.steps} steps in {train_s:.3f} s = {train_ips:.1f} images/s "
           f"({1e3 * train_s / a.steps:.1f} ms/step, last loss {last_loss:.4f})")
@@ -233,6 +240,7 @@ def main(argv=None):
             "widths": widths,
             "convs_per_block": a.convs_per_block,
             "dense": a.dense,
+            "dense_layers": a.dense_layers,
             "outputs": a.outputs,
             "params": n_params,
             "batch": a.batch,

@@ -434,14 +434,26 @@ func TestLinearInput(t *testing.T) {
 		im := byID[mt.ID].Images
 		sci, rms = append(sci, im[:n]...), append(rms, im[n:2*n]...)
 	}
-	got, err := m.PredictStamps(sci, rms, len(metas))
-	if err != nil {
-		t.Fatal(err)
+	// In one piece, and in chunks that end mid-batch (the split has
+	// len(metas) stamps; the model's batch is larger than 7).
+	if len(metas) <= 7 {
+		t.Fatalf("%d validation stamps: too few to predict in chunks of 7", len(metas))
 	}
-	for i := range want {
-		for j := range want[i] {
-			if g, w := got[i][j], want[i][j]; g.Value != w.Value || g.Sigma != w.Sigma {
-				t.Fatalf("stamp %d target %d: %+v from the stamps, %+v from the split", i, j, got[i][j], want[i][j])
+	defer func(c int) { PredictChunk = c }(PredictChunk)
+	for _, chunk := range []int{4096, 7} {
+		PredictChunk = chunk
+		got, err := m.PredictStamps(sci, rms, len(metas))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != len(want) {
+			t.Fatalf("chunk %d: %d predictions for %d stamps", chunk, len(got), len(want))
+		}
+		for i := range want {
+			for j := range want[i] {
+				if g, w := got[i][j], want[i][j]; g.Value != w.Value || g.Sigma != w.Sigma {
+					t.Fatalf("chunk %d: stamp %d target %d: %+v from the stamps, %+v from the split", chunk, i, j, got[i][j], want[i][j])
+				}
 			}
 		}
 	}

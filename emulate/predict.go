@@ -193,8 +193,17 @@ func (m *Model) Decode(row []float32) []Prediction {
 	return ps
 }
 
+// PredictChunk is how many stamps PredictStamps preprocesses and runs at a
+// time, so that its preprocessed copy of the inputs stays a few tens of MB
+// (64×64×2 float32 inputs: 32 KiB a stamp) however many stamps it is given.
+// Callers that assemble stamps themselves (galforge predict interleaves
+// bands) can hand them over in pieces of this size.
+var PredictChunk = 2048
+
 // PredictStamps preprocesses n stamps (sci and rms: n × bands × S × S,
-// in the model's band order; rms may be nil) and predicts every target.
+// in the model's band order; rms may be nil) and predicts every target,
+// PredictChunk stamps at a time. Predictions do not depend on the chunking
+// (each stamp's outputs depend on that stamp alone).
 func (m *Model) PredictStamps(sci, rms []float32, n int) ([][]Prediction, error) {
 	S, nb := m.Spec.StampSize, len(m.Spec.Bands)
 	per := S * S * nb
@@ -202,16 +211,27 @@ func (m *Model) PredictStamps(sci, rms []float32, n int) ([][]Prediction, error)
 		return nil, fmt.Errorf("emulate: %d sci / %d rms values for %d stamps of %d×%d×%d", len(sci), len(rms), n, nb, S, S)
 	}
 	pin := m.InputLen()
-	in := make([]float32, n*pin)
+	chunk := max(1, min(PredictChunk, n))
+	in := make([]float32, chunk*pin)
 	var scratch []float32
-	for i := range n {
-		var r []float32
-		if rms != nil {
-			r = rms[i*per : (i+1)*per]
+	out := make([][]Prediction, 0, n)
+	for i0 := 0; i0 < n; i0 += chunk {
+		k := min(chunk, n-i0)
+		for j := range k {
+			i := i0 + j
+			var r []float32
+			if rms != nil {
+				r = rms[i*per : (i+1)*per]
+			}
+			scratch = Preprocess(in[j*pin:(j+1)*pin], sci[i*per:(i+1)*per], r, S, nb, m.Prep(), scratch)
 		}
-		scratch = Preprocess(in[i*pin:(i+1)*pin], sci[i*per:(i+1)*per], r, S, nb, m.Prep(), scratch)
+		p, err := m.predictInputs(in[:k*pin], k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p...)
 	}
-	return m.predictInputs(in, n)
+	return out, nil
 }
 
 // predictInputs predicts n preprocessed inputs (channels last), in every

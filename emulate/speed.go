@@ -41,6 +41,8 @@ type SpeedResult struct {
 	Bands             int     `json:"bands"`
 	Batch             int     `json:"batch"`
 	InferBatch        int     `json:"infer_batch"`
+	Dense             int     `json:"dense"`        // hidden dense width
+	DenseLayers       int     `json:"dense_layers"` // hidden dense layers
 	Parameters        int     `json:"parameters"`
 	FromHost          bool    `json:"from_host"`
 	TrainImagesPerSec float64 `json:"train_images_per_s"`
@@ -171,6 +173,7 @@ func MeasureSpeed(o SpeedOptions) (res SpeedResult, err error) {
 		conv = "im2col"
 	}
 	return SpeedResult{Framework: "galforge", Backend: cfg, Conv: conv, Size: s, Bands: nb, Batch: bs, InferBatch: ib,
+		Dense: o.Model.Dense, DenseLayers: max(1, o.Model.DenseLayers),
 		Parameters: countParams(n.store), FromHost: o.FromHost, TrainImagesPerSec: float64(o.Steps*bs) / trainSec,
 		InferImagesPerSec: float64(inferSteps*ib) / inferSec}, nil
 }

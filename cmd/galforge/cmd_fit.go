@@ -2,7 +2,6 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -218,16 +217,17 @@ func fitOptionsFor(cfg configs.Config, sf *stampsFile) (fit.Options, error) {
 // ZEROPNT and PIXSCALE cards, the PSF extension when present, GFHASH of the
 // primary header, and the ids and rows of the catalogue beside it.
 func readStampsFile(path string) (sf *stampsFile, err error) {
-	raw, err := os.ReadFile(path)
+	fh, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("fit: --stamps: %w", err)
 	}
+	defer fh.Close()
 	defer func() { // fitsio panics on malformed input
 		if r := recover(); r != nil {
 			sf, err = nil, fmt.Errorf("fit: %s: malformed FITS: %v", path, r)
 		}
 	}()
-	f, err := fitsio.Open(bytes.NewReader(raw))
+	f, err := fitsio.Open(bufio.NewReaderSize(fh, 1<<20)) // fitsio keeps each extension's raw data: one copy of the file
 	if err != nil {
 		return nil, fmt.Errorf("fit: %s: not a FITS file: %w", path, err)
 	}

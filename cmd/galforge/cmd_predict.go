@@ -13,6 +13,7 @@ import (
 
 	"github.com/galforge/galforge/emulate"
 	"github.com/galforge/galforge/internal/atomic"
+	"github.com/galforge/galforge/internal/progress"
 )
 
 type predictOptions struct {
@@ -93,20 +94,25 @@ func runPredict(ctx context.Context, o predictOptions, stdout, stderr io.Writer)
 		}
 		files[i] = sf
 	}
-	n, S, nb := files[0].n, spec.StampSize, len(spec.Bands)
+	// Stamps go to the network emulate.PredictChunk at a time, bands
+	// interleaved per stamp, so the only copies of the whole file are the
+	// decoded SCI and RMS cubes.
+	n, S := files[0].n, spec.StampSize
 	pix := S * S
-	sci := make([]float32, n*nb*pix)
-	rms := make([]float32, n*nb*pix)
-	for k := range n {
-		for b, sf := range files {
-			copy(sci[(k*nb+b)*pix:(k*nb+b+1)*pix], sf.sci[k*pix:(k+1)*pix])
-			copy(rms[(k*nb+b)*pix:(k*nb+b+1)*pix], sf.rms[k*pix:(k+1)*pix])
-		}
-	}
+	chunk := max(1, emulate.PredictChunk)
+	bar := progress.New(stderr, "predict", n)
 	t0 := time.Now()
-	preds, err := m.PredictStamps(sci, rms, n)
-	if err != nil {
-		return err
+	preds := make([][]emulate.Prediction, 0, n)
+	var sci, rms []float32
+	for i0 := 0; i0 < n; i0 += chunk {
+		k := min(chunk, n-i0)
+		sci, rms = interleaveStamps(files, i0, k, pix, sci, rms)
+		p, err := m.PredictStamps(sci, rms, k)
+		if err != nil {
+			return err
+		}
+		preds = append(preds, p...)
+		bar.Add(k)
 	}
 	sec := time.Since(t0).Seconds()
 	metas := make([]emulate.Meta, n)
@@ -121,4 +127,23 @@ func runPredict(ctx context.Context, o predictOptions, stdout, stderr io.Writer)
 	}
 	fmt.Fprintf(stdout, "predict: %d stamps in %.2f s (%.0f stamps/s) with %s; wrote %s\n", n, sec, float64(n)/sec, filepath.Clean(o.model), o.out)
 	return nil
+}
+
+// interleaveStamps returns the SCI and RMS planes of stamps i0 … i0+k−1 of
+// files (one per band, pix values a plane), stamp by stamp with the bands
+// in the files' order, as Model.PredictStamps takes them. One file's planes
+// are returned as sub-slices of its cubes; several are copied into sci and
+// rms, reused.
+func interleaveStamps(files []*stampsFile, i0, k, pix int, sci, rms []float32) ([]float32, []float32) {
+	if len(files) == 1 {
+		return files[0].sci[i0*pix : (i0+k)*pix], files[0].rms[i0*pix : (i0+k)*pix]
+	}
+	sci, rms = sci[:0], rms[:0]
+	for s := i0; s < i0+k; s++ {
+		for _, sf := range files {
+			sci = append(sci, sf.sci[s*pix:(s+1)*pix]...)
+			rms = append(rms, sf.rms[s*pix:(s+1)*pix]...)
+		}
+	}
+	return sci, rms
 }

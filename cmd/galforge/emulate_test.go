@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,4 +192,34 @@ func readCSVRows(t *testing.T, path string) [][]string {
 		t.Fatal(err)
 	}
 	return rows
+}
+
+// TestInterleaveStamps checks the band interleaving of galforge predict's
+// chunks: stamp by stamp, bands in the model's order, and a single band
+// passed through without a copy.
+func TestInterleaveStamps(t *testing.T) {
+	const pix, n = 3, 4
+	mk := func(base float32) *stampsFile {
+		sf := &stampsFile{n: n}
+		for i := range n * pix {
+			sf.sci = append(sf.sci, base+float32(i))
+			sf.rms = append(sf.rms, -base-float32(i))
+		}
+		return sf
+	}
+	a, b := mk(100), mk(200)
+	sci, rms := interleaveStamps([]*stampsFile{a, b}, 1, 2, pix, nil, nil)
+	want := []float32{103, 104, 105, 203, 204, 205, 106, 107, 108, 206, 207, 208}
+	if !slices.Equal(sci, want) {
+		t.Fatalf("sci %v, want %v", sci, want)
+	}
+	for i := range want {
+		if rms[i] != -want[i] {
+			t.Fatalf("rms %v, want the negated %v", rms, want)
+		}
+	}
+	sci, _ = interleaveStamps([]*stampsFile{a}, 2, 2, pix, nil, nil)
+	if !slices.Equal(sci, a.sci[6:12]) || &sci[0] != &a.sci[6] {
+		t.Fatalf("one band: %v, want a view of %v", sci, a.sci[6:12])
+	}
 }

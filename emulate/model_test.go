@@ -469,3 +469,87 @@ func TestPreprocessLinear(t *testing.T) {
 		}
 	}
 }
+
+// TestPreprocessQuad: with train.input = asinh+linear+quad each band has a
+// third channel, quadGain·¼(a − Ra + R²a − R³a) of its asinh plane a (R the
+// quarter turn about the centre). It is 0 for a centred round image, it keeps an
+// elongated one's m = 2 pattern (opposite signs along and across the long
+// axis), it commutes with every symmetry of the grid (so augmenting the
+// preprocessed stamp equals preprocessing the augmented one), and masked
+// pixels are 0 in it.
+func TestPreprocessQuad(t *testing.T) {
+	p := Preprocessing{Stretch: 3, Input: InputAsinhLinearQuad}
+	if p.Planes() != 3 {
+		t.Fatalf("%d planes", p.Planes())
+	}
+	for _, s := range []int{8, 7} {
+		c := float64(s-1) / 2
+		img := func(qx, qy, dx float64) []float32 { // a Gaussian, centre offset dx, axis ratios qx, qy
+			v := make([]float32, 2*s*s)
+			for y := range s {
+				for x := range s {
+					u, w := (float64(x)-c-dx)/qx, (float64(y)-c)/qy
+					v[y*s+x] = float32(400 * math.Exp(-(u*u+w*w)/4))
+					v[s*s+y*s+x] = 1 // rms
+				}
+			}
+			return v
+		}
+		pre := func(v []float32) []float32 {
+			dst := make([]float32, 3*s*s)
+			Preprocess(dst, v[:s*s], v[s*s:], s, 1, p, nil)
+			return dst
+		}
+		// Round: no quadrupole.
+		for i, v := range pre(img(1, 1, 0)) {
+			if i%3 == 2 && math.Abs(float64(v)) > 1e-5 {
+				t.Fatalf("s=%d: round image: quadrupole %v at pixel %d", s, v, i/3)
+			}
+		}
+		// Elongated along x: the quadrupole is positive along the long
+		// axis and negative across it, and the asinh plane is the one
+		// plane preprocessing gives.
+		e := pre(img(1.5, 1, 0))
+		one := make([]float32, s*s)
+		v := img(1.5, 1, 0)
+		Preprocess(one, v[:s*s], v[s*s:], s, 1, Preprocessing{Stretch: 3}, nil)
+		mid := s / 2
+		along, across := e[(mid*s+0)*3+2], e[(0*s+mid)*3+2]
+		if s%2 == 0 {
+			along, across = e[((mid-1)*s+0)*3+2], e[(0*s+mid-1)*3+2]
+		}
+		if !(along > 0.1 && across < -0.1) {
+			t.Fatalf("s=%d: elongated image: quadrupole %v along, %v across its long axis", s, along, across)
+		}
+		for i := range s * s {
+			if e[i*3] != one[i] {
+				t.Fatalf("s=%d pixel %d: asinh plane %v, want %v", s, i, e[i*3], one[i])
+			}
+		}
+		// Equivariance under the 8 symmetries, for a shape with no symmetry.
+		rng := rand.New(rand.NewPCG(uint64(s), 5))
+		raw := img(1.7, 0.8, 0.3)
+		for i := range s * s {
+			raw[i] += float32(rng.NormFloat64())
+		}
+		base := pre(raw)
+		for _, a := range Augmentations(8) {
+			turned := make([]float32, 2*s*s)
+			a.Apply(turned[:s*s], raw[:s*s], s, 1)
+			a.Apply(turned[s*s:], raw[s*s:], s, 1)
+			got := pre(turned)
+			want := make([]float32, 3*s*s)
+			a.Apply(want, base, s, 3)
+			for i := range want {
+				if math.Abs(float64(got[i]-want[i])) > 1e-5 {
+					t.Fatalf("s=%d %+v: channel %d of pixel %d: preprocessing the turned stamp gives %v, turning the preprocessed one %v", s, a, i%3, i/3, got[i], want[i])
+				}
+			}
+		}
+		// A masked pixel is 0 in the quadrupole plane.
+		raw[s*s+1] = 0
+		if q := pre(raw)[1*3+2]; q != 0 {
+			t.Fatalf("s=%d: masked pixel: quadrupole %v", s, q)
+		}
+	}
+}

@@ -168,9 +168,12 @@ func writeReportHead(w io.Writer, cfg configs.Config, m *emulate.Model, d *emula
 		fovea = fmt.Sprintf(", fovea %d×%d px convs %v", s.Model.Fovea, s.Model.Fovea, s.Model.FoveaWidths)
 	}
 	fmt.Fprintf(w, "| network | conv widths %v × %d per block%s, dense %d × %d, %d parameters |\n", s.Model.Widths, s.Model.ConvsPerBlock, fovea, s.Model.Dense, max(s.Model.DenseLayers, 1), s.Training.Parameters)
-	if s.Input == emulate.InputAsinhLinear {
+	switch s.Input {
+	case emulate.InputAsinhLinear:
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)), and sci / max(%g·median rms, central peak) |\n", s.Stretch, s.Stretch)
-	} else {
+	case emulate.InputAsinhLinearQuad:
+		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)), sci / max(%g·median rms, central peak), and the quadrupole (m ≡ 2 mod 4) of the first |\n", s.Stretch, s.Stretch)
+	default:
 		fmt.Fprintf(w, "| preprocessing | asinh(sci / (%g·median rms)) |\n", s.Stretch)
 	}
 	var scales []string

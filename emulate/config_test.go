@@ -25,7 +25,7 @@ func TestConfigValidate(t *testing.T) {
 		{"train.model.fovea = 7: want 0 (no fovea branch) or an even side", func(c *Config) { c.Model.Fovea = 7 }},
 		{"train.model.fovea = -2", func(c *Config) { c.Model.Fovea = -2 }},
 		{"train.model.fovea_widths[1] = 0: must be positive", func(c *Config) { c.Model.Fovea, c.Model.FoveaWidths = 16, []int{8, 0} }},
-		{`train.input = "linear": want "asinh" or "asinh+linear"`, func(c *Config) { c.Input = "linear" }},
+		{`train.input = "linear": want "asinh", "asinh+linear" or "asinh+linear+quad"`, func(c *Config) { c.Input = "linear" }},
 		{"train.transforms.q = sqrt: not one of train.targets", func(c *Config) { c.Transforms = map[string]string{"q": "sqrt"}; c.Targets = []string{"mag"} }},
 	} {
 		cfg := DefaultConfig()

@@ -62,14 +62,17 @@ demo: build
 	@cat $(DEMO_OUT)/report.md
 
 # Benchmarks (not timed tests): snapshot generation and reading, SPH projection,
-# photometry, the Sérsic fit, and the emulator network beside its PyTorch twin
-# (bench/torch_cnn.py, when python3 has torch; see BENCHMARKS.md).
+# photometry, the Sérsic fit, and the emulator networks (the library default and
+# DeepLeGATo's) beside their PyTorch twins (bench/torch_cnn.py, when python3 has
+# torch; see BENCHMARKS.md).
 bench: deps build
 	$(GO) test -run '^$$' -bench . -benchmem -benchtime 5x ./sims/... ./render/...
 	$(GO) test -run '^$$' -bench FitSersic64 -benchtime 20x ./emulate/fit
 	$(BIN) bench cnn --steps 20
+	$(BIN) bench cnn --steps 20 --bands 2 --dense 1024 --dense-layers 2
 	@PY=$$(for p in python3 /usr/bin/python3; do $$p -c 'import torch' 2>/dev/null && echo $$p && break; done); \
-	if [ -n "$$PY" ]; then $$PY bench/torch_cnn.py --outputs 12 --steps 20 --threads $$(nproc); \
+	if [ -n "$$PY" ]; then $$PY bench/torch_cnn.py --outputs 12 --steps 20 --threads $$(nproc) && \
+	$$PY bench/torch_cnn.py --outputs 12 --steps 20 --threads $$(nproc) --bands 2 --dense 1024 --dense-layers 2; \
 	else echo "bench: no python3 with torch (Debian: apt-get install python3-torch): PyTorch side skipped"; fi
 
 clean:

@@ -173,8 +173,27 @@ func TestTrainConfigErrors(t *testing.T) {
 	if _, stderr, code := run(t, "bench", "cnn", "--conv", "fft"); code != 2 || !strings.Contains(stderr, "--conv") {
 		t.Errorf("bench cnn --conv fft: exit %d, %q", code, stderr)
 	}
+	if _, stderr, code := run(t, "bench", "cnn", "--dense-layers", "-1"); code != 2 || !strings.Contains(stderr, "--dense-layers") {
+		t.Errorf("bench cnn --dense-layers -1: exit %d, %q", code, stderr)
+	}
+	// --dense and --dense-layers build the network asked for: 16×16×1 input,
+	// one block of 4 channels (40 parameters), then 8·8·4 = 256 → 8 → 8 →
+	// 12 outputs (2,056 + 72 + 108), as bench/torch_cnn.py counts them.
+	stdout, stderr, code := run(t, "bench", "cnn", "--size", "16", "--widths", "4", "--dense", "8", "--dense-layers", "2",
+		"--steps", "1", "--warmup", "1", "--batch", "4", "--infer-batch", "4", "--json")
+	var sr struct {
+		Dense       int `json:"dense"`
+		DenseLayers int `json:"dense_layers"`
+		Parameters  int `json:"parameters"`
+	}
+	if code != 0 || json.Unmarshal([]byte(stdout), &sr) != nil {
+		t.Fatalf("bench cnn --dense 8 --dense-layers 2: exit %d, %q, %q", code, stdout, stderr)
+	}
+	if sr.Dense != 8 || sr.DenseLayers != 2 || sr.Parameters != 40+2056+72+108 {
+		t.Errorf("bench cnn --dense 8 --dense-layers 2: %+v, want 2,276 parameters", sr)
+	}
 	// No shards yet: says what to run first.
-	_, stderr, code := run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir())
+	_, stderr, code = run(t, "train", "-c", "../../configs/deeplegato.yaml", "--out", t.TempDir())
 	if code != 2 || !strings.Contains(stderr, "galforge mock") {
 		t.Errorf("no shards: exit %d, %s", code, stderr)
 	}

@@ -194,8 +194,9 @@ func (m *Model) Decode(row []float32) []Prediction {
 }
 
 // PredictChunk is how many stamps PredictStamps preprocesses and runs at a
-// time, so that its preprocessed copy of the inputs stays a few tens of MB
-// (64×64×2 float32 inputs: 32 KiB a stamp) however many stamps it is given.
+// time, so that its preprocessed copy of the inputs stays bounded however
+// many stamps it is given (64×64×2 float32 inputs: 32 KiB a stamp, 64 MiB a
+// chunk).
 // Callers that assemble stamps themselves (galforge predict interleaves
 // bands) can hand them over in pieces of this size.
 var PredictChunk = 2048

@@ -95,8 +95,8 @@ func runPredict(ctx context.Context, o predictOptions, stdout, stderr io.Writer)
 		files[i] = sf
 	}
 	// Stamps go to the network emulate.PredictChunk at a time, bands
-	// interleaved per stamp, so the only copies of the whole file are the
-	// decoded SCI and RMS cubes.
+	// interleaved per stamp: past reading, what holds every stamp is the
+	// decoded SCI and RMS cubes alone.
 	n, S := files[0].n, spec.StampSize
 	pix := S * S
 	chunk := max(1, emulate.PredictChunk)

@@ -19,10 +19,11 @@ const (
 	InputAsinhLinearQuad = "asinh+linear+quad"
 )
 
-// quadGain scales the quadrupole plane: its sky noise, half that of the
-// asinh plane (about 0.06 with the default stretch of 3), becomes about
-// 0.2, and the quadrupole of a bright galaxy with q = 0.95 (a few 0.01 in
-// the asinh plane) about 0.1, the scale of the other planes' structure.
+// quadGain scales the quadrupole plane. Before it, the plane's sky noise is
+// half the asinh plane's (¼ of four independent pixels: about 0.17 with
+// the default stretch of 3) and the quadrupole of a bright galaxy with
+// q = 0.95 a few 0.01; after it, about 0.7 and 0.1–0.2, nearer the scale
+// of the other planes' structure.
 const quadGain = 4
 
 // Preprocessing is what Preprocess needs: the settings train.stretch and
@@ -91,10 +92,10 @@ func checkInput(in string) error {
 // x₀: a round profile (m = 0), boxiness (m = 4) and an offset centre to
 // first order (m = 1; its second order, (offset/r)² of the profile's
 // slope, stays) cancel, and the galaxy's ellipticity, in both
-// orientations, is what remains. A convolution sees only 3×3 pixels and could compare a
-// pixel with its quarter-turned partner only deep in the network; this
-// hands the network the small ellipticity of a nearly round galaxy, which
-// fixes its position angle, without the monopole around it. The plane
+// orientations, is what remains. A convolution sees only 3×3 pixels and
+// could compare a pixel with its quarter-turned partner only deep in the
+// network; this hands the network the small ellipticity of a nearly round
+// galaxy, which fixes its position angle, without the monopole around it. The plane
 // turns with the stamp under every symmetry of the pixel grid (it commutes
 // with quarter turns and mirrors), so augmentation stays exact. g =
 // quadGain.
